@@ -1,0 +1,60 @@
+// Lint configuration. The import rules below are the written-down architecture
+// (docs/architecture.md): each package may import only what its layer allows.
+// Do not relax them to make a change compile; move the code instead.
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'child_process', 'net', 'http', 'https', 'os', 'path', 'dgram', 'dns', 'tls', 'worker_threads', 'process'];
+const deepImports = { group: ['@percale/*/src/*', '@percale/*/src/**'], message: 'Import another package through its exports map, not its files.' };
+const testingFromProduction = { group: ['**/testing/**', '**/*.test.ts', '@percale/*/testing'], message: 'Production code must not import test helpers.' };
+
+export default tseslint.config(
+  { ignores: ['eslint.config.js', 'node_modules/**', '**/node_modules/**', '.state/**', 'bench/results/**'] },
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { patterns: [deepImports] }],
+    },
+  },
+  // api: pure logic shared with the browser; no Node built-ins, no I/O, no other Percale package.
+  {
+    files: ['packages/api/src/**/*.ts'],
+    ignores: ['packages/api/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: nodeBuiltins, message: '@percale/api does no I/O and runs in browsers.' },
+          { group: ['@percale/*', 'etcd3'], message: '@percale/api depends on nothing else in Percale.' }],
+      }],
+    },
+  },
+  // datastore: only the etcd module talks to etcd.
+  {
+    files: ['packages/datastore/src/**/*.ts'],
+    ignores: ['packages/datastore/src/etcd/**', 'packages/datastore/src/**/*.test.ts', 'packages/datastore/src/testing/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Only packages/datastore/src/etcd/ imports the etcd client.' },
+          { group: ['@percale/cli'], message: 'The datastore never imports an application.' }],
+      }],
+    },
+  },
+  // applications: talk to the datastore through @percale/datastore, never to etcd directly.
+  {
+    files: ['packages/cli/src/**/*.ts'],
+    ignores: ['packages/cli/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Applications reach etcd only through @percale/datastore.' }],
+      }],
+    },
+  },
+);

@@ -1,0 +1,10 @@
+/**
+ * @percale/datastore — where resources live: the `Store` contract, Calico's etcd key
+ * layout, `EtcdStore` (etcd v3) and `MemoryStore` (embedded), and the client that
+ * validates and defaults resources before they are stored.
+ * @module
+ */
+export type { Store, ResourceQuery, ListOptions, ListResult, WriteOptions, DeleteOptions, WatchEvent, WatchOptions, Watcher } from './store.ts';
+export * from './errors.ts';
+export { RESOURCE_PREFIX, keyFor, keyRangeFor, parseKey, queryMatches } from './keys.ts';
+export { startLocalEtcd, freePort, type LocalEtcd, type LocalEtcdOptions } from './etcd/local-server.ts';
