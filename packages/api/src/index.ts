@@ -5,4 +5,5 @@
  */
 export { API_VERSION, KINDS, kindInfo, kindByPlural, kindByAlias, type KindInfo } from './resources/kinds.ts';
 export { describeKey, type ObjectMeta, type Resource, type ResourceList, type ResourceKey } from './resources/types.ts';
+export { encodeResource, orderedResource, orderedMetadata } from './resources/codec.ts';
 export { ValidationError, isValidationError, formatFieldError, type FieldError } from './errors.ts';
