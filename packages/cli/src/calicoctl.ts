@@ -1,0 +1,1 @@
+console.log("calicoctl placeholder", process.version, process.argv.slice(2));
