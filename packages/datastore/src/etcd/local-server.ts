@@ -5,7 +5,7 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -24,6 +24,11 @@ export interface LocalEtcdOptions {
   binary?: string;
   /** How long to wait for the server to become healthy (default 15 s). */
   startTimeoutMs?: number;
+  /**
+   * Keep etcd running after this process exits (its output goes to `logFile`).
+   * Used by `percale datastore start`; tests leave it off so etcd dies with them.
+   */
+  detached?: { logFile: string };
 }
 
 export interface LocalEtcd {
@@ -92,15 +97,28 @@ export async function startLocalEtcd(options: LocalEtcdOptions): Promise<LocalEt
     args.push('--cert-file', options.tls.certFile, '--key-file', options.tls.keyFile);
     if (options.tls.clientCAFile) args.push('--client-cert-auth', '--trusted-ca-file', options.tls.clientCAFile);
   }
-  const child = spawn(options.binary ?? 'etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let errText = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    errText = (errText + b.toString()).slice(-8000);
-  });
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (e) => reject(new Error(`Cannot start etcd (${options.binary ?? 'etcd'}): ${e.message}`, { cause: e })));
-  });
+  let child: ChildProcess;
+  // Listen for 'spawn'/'error' before any further await, or the event can be missed.
+  const whenSpawned = (c: ChildProcess) =>
+    new Promise<void>((resolve, reject) => {
+      c.once('spawn', resolve);
+      c.once('error', (e) => reject(new Error(`Cannot start etcd (${options.binary ?? 'etcd'}): ${e.message}`, { cause: e })));
+    });
+  let spawned: Promise<void>;
+  if (options.detached) {
+    const log = await open(options.detached.logFile, 'a');
+    child = spawn(options.binary ?? 'etcd', args, { stdio: ['ignore', log.fd, log.fd], detached: true });
+    spawned = whenSpawned(child);
+    await log.close();
+    child.unref();
+  } else {
+    child = spawn(options.binary ?? 'etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    spawned = whenSpawned(child);
+    child.stderr?.on('data', (b: Buffer) => {
+      errText = (errText + b.toString()).slice(-8000);
+    });
+  }
   await spawned;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
