@@ -7,3 +7,8 @@ export { API_VERSION, KINDS, kindInfo, kindByPlural, kindByAlias, type KindInfo 
 export { describeKey, type ObjectMeta, type Resource, type ResourceList, type ResourceKey } from './resources/types.ts';
 export { encodeResource, orderedResource, orderedMetadata } from './resources/codec.ts';
 export { ValidationError, isValidationError, formatFieldError, type FieldError } from './errors.ts';
+export {
+  Selector, parseSelector, tryParseSelector, normaliseSelector, SelectorSyntaxError, isSelectorSyntaxError,
+  isValidLabelName, makeUniqueId, MAX_LABEL_LENGTH,
+  type Labels, type Matcher, type LabelRestriction, type SelectorNode,
+} from './selector/index.ts';
