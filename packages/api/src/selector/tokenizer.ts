@@ -57,15 +57,18 @@ function atWordBoundary(text: string, i: number): boolean {
 }
 
 /**
- * Matches a (possibly multi-word) operator at `i`. Blanks, or nothing, may separate the words
- * (`starts with`, `startswith`); only the end of the last word needs a word boundary, which
- * is looked for after any blanks that follow it. Returns the end offset, or -1.
+ * Matches an operator at `i`. Blanks, or nothing, may separate the words of a multi-word
+ * operator (`starts with`, `startswith`). Only the last word needs a word boundary; as in
+ * Calico, a multi-word operator looks for it after the blanks that follow, a single word
+ * right after itself (so `b in c` tokenizes but `b not in c` does not; neither parses).
+ * Returns the end offset, or -1.
  */
 function matchOperator(text: string, i: number, words: readonly string[]): number {
   let j = i;
   for (const word of words) {
     if (!text.startsWith(word, j)) return -1;
-    j = skipBlanks(text, j + word.length);
+    j += word.length;
+    if (words.length > 1) j = skipBlanks(text, j);
   }
   return atWordBoundary(text, j) ? j : -1;
 }
