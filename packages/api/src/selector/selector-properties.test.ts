@@ -213,7 +213,7 @@ void describe('selector properties', () => {
   });
 
   void it('compareCodePoints() orders strings as their UTF-8 bytes', () => {
-    const str = fc.string({ unit: 'binary', maxLength: 4 }).filter((s) => s.isWellFormed());
+    const str = fc.string({ unit: 'binary', maxLength: 4 }).filter((s) => !/\p{Cs}/u.test(s)); // no lone surrogates
     fc.assert(fc.property(str, str, (a, b) => {
       const expected = Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
       assert.equal(Math.sign(compareCodePoints(a, b)), expected);

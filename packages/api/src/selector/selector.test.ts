@@ -209,7 +209,8 @@ void describe('Selector.matches()', () => {
 
   void it('Selector.matches() works detached from its selector', () => {
     const { matches } = parseSelector('has(a)');
-    assert.deepEqual([{ a: '1' }, { b: '2' }].filter(matches), [{ a: '1' }]);
+    const maps: Labels[] = [{ a: '1' }, { b: '2' }];
+    assert.deepEqual(maps.filter(matches), [{ a: '1' }]);
   });
 });
 
