@@ -8,3 +8,4 @@ export type { Store, ResourceQuery, ListOptions, ListResult, WriteOptions, Delet
 export * from './errors.ts';
 export { RESOURCE_PREFIX, keyFor, keyRangeFor, parseKey, queryMatches } from './keys.ts';
 export { startLocalEtcd, freePort, type LocalEtcd, type LocalEtcdOptions } from './etcd/local-server.ts';
+export { MemoryStore, type MemoryStoreOptions } from './memory/memory-store.ts';
