@@ -59,9 +59,18 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** Returns the values sorted by code point and de-duplicated, frozen. */
-export function toStringSet(values: readonly string[]): readonly string[] {
-  const sorted = [...values].sort(compareCodePoints);
+const SURROGATE = /[\ud800-\udfff]/;
+
+// Without surrogates, UTF-16 code-unit order (the engine's own `<`) is code-point order.
+const compareCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sorts `values` in place by code point, drops duplicates and returns the result frozen (possibly `values` itself). */
+export function toStringSet(values: string[]): readonly string[] {
+  // Canonical text, re-parsed, is already sorted and unique: check that in one pass first.
+  let ordered = true;
+  for (let i = 1; i < values.length && ordered; i++) ordered = compareCodePoints(values[i - 1]!, values[i]!) < 0;
+  if (ordered) return Object.freeze(values);
+  const sorted = values.some((v) => SURROGATE.test(v)) ? values.sort(compareCodePoints) : values.sort(compareCodeUnits);
   const out: string[] = [];
   for (const v of sorted) {
     if (out.length === 0 || out[out.length - 1] !== v) out.push(v);

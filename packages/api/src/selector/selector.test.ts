@@ -160,8 +160,14 @@ void describe('parseSelector() errors', () => {
     assert.equal(err.position, 1000);
   });
 
+  void it('parseSelector() throws a TypeError for a non-string', () => {
+    assert.throws(() => parseSelector(42 as unknown as string), { name: 'TypeError', message: 'Cannot parse selector: expected a string, got number' });
+    assert.throws(() => parseSelector(null as unknown as string), /got null/);
+  });
+
   void it('tryParseSelector() returns undefined for invalid text and a Selector for valid text', () => {
     assert.equal(tryParseSelector('a =='), undefined);
+    assert.equal(tryParseSelector(undefined as unknown as string), undefined);
     assert.equal(tryParseSelector("a == 'b'")?.toString(), 'a == "b"');
   });
 });
@@ -208,7 +214,9 @@ void describe('Selector.matches()', () => {
   });
 
   void it('Selector.matches() works detached from its selector', () => {
-    const { matches } = parseSelector('has(a)');
+    const sel = parseSelector('has(a)');
+    assert.equal(sel.matches, sel.matches, 'compiled once');
+    const { matches } = sel;
     const maps: Labels[] = [{ a: '1' }, { b: '2' }];
     assert.deepEqual(maps.filter(matches), [{ a: '1' }]);
   });

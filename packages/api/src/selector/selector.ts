@@ -18,19 +18,22 @@ export class Selector {
   /** The frozen syntax tree. */
   readonly root: SelectorNode;
 
-  /**
-   * True if the label map matches. The compiled matcher itself, so it may be passed around
-   * detached (`endpoints.filter(sel.matches)`).
-   */
-  readonly matches: Matcher;
-
+  #matcher: Matcher | undefined;
   #canonical: string | undefined;
   #uniqueId: string | undefined;
   #labelNames: readonly string[] | undefined;
 
   private constructor(root: SelectorNode) {
     this.root = root;
-    this.matches = compileSelector(root);
+  }
+
+  /**
+   * The compiled matcher: `sel.matches(labels)` is true if the label map matches. It is a plain
+   * function, compiled on first use (validation never pays for it), so it may be hoisted out
+   * of a loop or passed around detached (`endpoints.filter(sel.matches)`).
+   */
+  get matches(): Matcher {
+    return (this.#matcher ??= compileSelector(this.root));
   }
 
   /**
@@ -38,6 +41,8 @@ export class Selector {
    * @throws {SelectorSyntaxError} if the text is not a valid selector.
    */
   static parse(text: string): Selector {
+    // Guards JavaScript callers handing over unchecked JSON (a number, null) as a selector.
+    if (typeof text !== 'string') throw new TypeError(`Cannot parse selector: expected a string, got ${text === null ? 'null' : typeof text}`);
     return new Selector(parseSelectorNode(text));
   }
 
@@ -91,6 +96,7 @@ export class Selector {
 /**
  * Parses Calico selector text. Only spaces and tabs may separate tokens, and empty text means `all()`.
  * @throws {SelectorSyntaxError} naming the problem and its 0-based position.
+ * @throws {TypeError} if `text` is not a string.
  * @example
  * const sel = parseSelector("projectcalico.org/orchestrator == 'openstack' && has(sg.projectcalico.org/openstack-web)");
  * sel.matches({ 'projectcalico.org/orchestrator': 'openstack', 'sg.projectcalico.org/openstack-web': '' }); // true
@@ -100,8 +106,9 @@ export function parseSelector(text: string): Selector {
   return Selector.parse(text);
 }
 
-/** Like `parseSelector()`, but returns `undefined` for invalid text instead of throwing. */
+/** Like `parseSelector()`, but returns `undefined` for invalid text (or a non-string) instead of throwing. */
 export function tryParseSelector(text: string): Selector | undefined {
+  if (typeof text !== 'string') return undefined;
   try {
     return Selector.parse(text);
   } catch (err) {
