@@ -82,6 +82,15 @@ const OPERATORS: readonly { readonly kind: PlainTokenKind; readonly words: reado
   { kind: 'TokIn', words: ['in'] },
 ];
 
+/** The operator at `i` (right after a label), or undefined if none starts there. */
+function operatorAt(text: string, i: number): { kind: PlainTokenKind; end: number } | undefined {
+  for (const op of OPERATORS) {
+    const end = matchOperator(text, i, op.words);
+    if (end >= 0) return { kind: op.kind, end };
+  }
+  return undefined;
+}
+
 function describeChar(text: string, i: number): string {
   return JSON.stringify(String.fromCodePoint(text.codePointAt(i) ?? 0));
 }
@@ -100,7 +109,7 @@ export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   const error = (pos: number, reason: string) => new SelectorSyntaxError(text, pos, reason);
   const n = text.length;
-  let afterLabel = false;
+  let previousLabel: string | undefined; // set while the last token is a label
   let i = 0;
   for (;;) {
     i = skipBlanks(text, i);
@@ -151,23 +160,12 @@ export function tokenize(text: string): Token[] {
         i += 2;
         break;
       default:
-        if (afterLabel) {
+        if (previousLabel !== undefined) {
           // Operator words are only operators here; anywhere else they are label names.
-          let end = -1;
-          let kind: PlainTokenKind = 'TokIn';
-          for (const op of OPERATORS) {
-            end = matchOperator(text, i, op.words);
-            if (end >= 0) {
-              kind = op.kind;
-              break;
-            }
-          }
-          if (end < 0) {
-            const label = (tokens[tokens.length - 1] as { value: string }).value;
-            throw error(pos, `expected operator after label ${JSON.stringify(label)}`);
-          }
-          token = { kind, pos };
-          i = end;
+          const op = operatorAt(text, i);
+          if (op === undefined) throw error(pos, `expected operator after label ${JSON.stringify(previousLabel)}`);
+          token = { kind: op.kind, pos };
+          i = op.end;
         } else if (text.startsWith('has(', i)) {
           const start = skipBlanks(text, i + 4);
           const end = identifierEnd(text, start);
@@ -192,6 +190,6 @@ export function tokenize(text: string): Token[] {
         }
     }
     tokens.push(token);
-    afterLabel = token.kind === 'TokLabel';
+    previousLabel = token.kind === 'TokLabel' ? token.value : undefined;
   }
 }
