@@ -55,9 +55,9 @@ const cases: [string, Record<string, LabelRestriction>][] = [
   ['!!has(a)', { a: present() }],
 ];
 
-void describe('Selector.labelRestrictions()', () => {
+describe('Selector.labelRestrictions()', () => {
   for (const [text, expected] of cases) {
-    void it(`Selector.labelRestrictions() of ${JSON.stringify(text)} is ${JSON.stringify(expected)}`, () => {
+    it(`Selector.labelRestrictions() of ${JSON.stringify(text)} is ${JSON.stringify(expected)}`, () => {
       assert.deepEqual(Object.fromEntries(parseSelector(text).labelRestrictions()), expected);
       if (text !== '') {
         assert.deepEqual(Object.fromEntries(parseSelector(`all() && (${text})`).labelRestrictions()), expected, 'with all() && prefix');

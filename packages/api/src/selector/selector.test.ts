@@ -43,10 +43,10 @@ interface CanonicalVector {
   input: string; canonical: string; uniqueId: string; labelPrefix?: string; canonicalWithLabelPrefix?: string;
 }
 
-void describe('parseSelector() on selector_eval.json', () => {
+describe('parseSelector() on selector_eval.json', () => {
   for (const v of loadVectors<EvalVector>('selector_eval.json')) {
     const labels = labelMap(v.labels);
-    void it(`${JSON.stringify(v.selector)} ${v.matches ? 'matches' : 'does not match'} ${JSON.stringify(labels)}`, () => {
+    it(`${JSON.stringify(v.selector)} ${v.matches ? 'matches' : 'does not match'} ${JSON.stringify(labels)}`, () => {
       const sel = parseSelector(v.selector);
       assert.equal(sel.matches(labels), v.matches, `selector ${JSON.stringify(v.selector)} on ${JSON.stringify(labels)}`);
       // Calico's test re-parses the canonical form and expects the same result and text.
@@ -58,9 +58,9 @@ void describe('parseSelector() on selector_eval.json', () => {
   }
 });
 
-void describe('parseSelector() on selector_invalid.json', () => {
+describe('parseSelector() on selector_invalid.json', () => {
   for (const v of loadVectors<InvalidVector>('selector_invalid.json')) {
-    void it(`rejects ${JSON.stringify(v.selector)} (${v.stage})`, () => {
+    it(`rejects ${JSON.stringify(v.selector)} (${v.stage})`, () => {
       assert.throws(() => parseSelector(v.selector), SelectorSyntaxError, `parseSelector(${JSON.stringify(v.selector)}) should throw`);
       assert.equal(tryParseSelector(v.selector), undefined, `tryParseSelector(${JSON.stringify(v.selector)})`);
       if (v.stage === 'tokenize') {
@@ -70,9 +70,9 @@ void describe('parseSelector() on selector_invalid.json', () => {
   }
 });
 
-void describe('Selector.toString() and uniqueId() on selector_canonical.json', () => {
+describe('Selector.toString() and uniqueId() on selector_canonical.json', () => {
   for (const v of loadVectors<CanonicalVector>('selector_canonical.json')) {
-    void it(`renders ${JSON.stringify(v.input)} as ${JSON.stringify(v.canonical)}`, () => {
+    it(`renders ${JSON.stringify(v.input)} as ${JSON.stringify(v.canonical)}`, () => {
       const sel = parseSelector(v.input);
       assert.equal(sel.toString(), v.canonical, `canonical form of ${JSON.stringify(v.input)}`);
       assert.equal(sel.uniqueId(), v.uniqueId, `unique ID of ${JSON.stringify(v.input)}`);
@@ -89,13 +89,13 @@ void describe('Selector.toString() and uniqueId() on selector_canonical.json', (
   }
 });
 
-void describe('parseSelector() errors', () => {
-  void it('parseSelector() names the problem and position in the message', () => {
+describe('parseSelector() errors', () => {
+  it('parseSelector() names the problem and position in the message', () => {
     const err = syntaxErrorOf('a == ');
     assert.equal(err.message, 'Cannot parse selector "a == ": expected string at position 5');
   });
 
-  void it('parseSelector() throws a SyntaxError carrying selector, position, reason and code', () => {
+  it('parseSelector() throws a SyntaxError carrying selector, position, reason and code', () => {
     const err = syntaxErrorOf('a == "b" && c = "d"');
     assert.ok(err instanceof SyntaxError);
     assert.ok(isSelectorSyntaxError(err));
@@ -145,7 +145,7 @@ void describe('parseSelector() errors', () => {
     ['()', 1, 'unexpected ")"'],
   ];
   for (const [selector, position, reason] of positions) {
-    void it(`parseSelector() reports ${JSON.stringify(selector.length > 40 ? `${selector.slice(0, 40)}…` : selector)} at position ${position}`, () => {
+    it(`parseSelector() reports ${JSON.stringify(selector.length > 40 ? `${selector.slice(0, 40)}…` : selector)} at position ${position}`, () => {
       const err = syntaxErrorOf(selector);
       assert.equal(err.position, position, err.message);
       assert.ok(err.reason.includes(reason), `reason ${JSON.stringify(err.reason)} should contain ${JSON.stringify(reason)}`);
@@ -153,27 +153,27 @@ void describe('parseSelector() errors', () => {
     });
   }
 
-  void it('parseSelector() accepts a 512-character label and rejects nesting deeper than the limit', () => {
+  it('parseSelector() accepts a 512-character label and rejects nesting deeper than the limit', () => {
     assert.equal(parseSelector(`has(${'x'.repeat(512)})`).labelNames()[0]?.length, 512);
     assert.ok(parseSelector(`${'('.repeat(1000)}has(a)${')'.repeat(1000)}`).matches({ a: '' }));
     const err = syntaxErrorOf(`${'('.repeat(1001)}has(a)${')'.repeat(1001)}`);
     assert.equal(err.position, 1000);
   });
 
-  void it('parseSelector() throws a TypeError for a non-string', () => {
+  it('parseSelector() throws a TypeError for a non-string', () => {
     assert.throws(() => parseSelector(42 as unknown as string), { name: 'TypeError', message: 'Cannot parse selector: expected a string, got number' });
     assert.throws(() => parseSelector(null as unknown as string), /got null/);
   });
 
-  void it('tryParseSelector() returns undefined for invalid text and a Selector for valid text', () => {
+  it('tryParseSelector() returns undefined for invalid text and a Selector for valid text', () => {
     assert.equal(tryParseSelector('a =='), undefined);
     assert.equal(tryParseSelector(undefined as unknown as string), undefined);
     assert.equal(tryParseSelector("a == 'b'")?.toString(), 'a == "b"');
   });
 });
 
-void describe('Selector.matches()', () => {
-  void it('Selector.matches() ignores inherited properties', () => {
+describe('Selector.matches()', () => {
+  it('Selector.matches() ignores inherited properties', () => {
     const inherited = Object.create({ a: 'b' }) as Labels;
     for (const text of ['has(a)', 'a == "b"', 'a in {"b"}', 'a in {"b", "c", "d", "e", "f"}', 'a contains "b"', 'a starts with "b"', 'a ends with "b"', 'a contains ""']) {
       assert.equal(parseSelector(text).matches(inherited), false, text);
@@ -183,21 +183,21 @@ void describe('Selector.matches()', () => {
     }
   });
 
-  void it('Selector.matches() does not see Object.prototype members as labels', () => {
+  it('Selector.matches() does not see Object.prototype members as labels', () => {
     for (const text of ['has(constructor)', 'constructor contains ""', 'toString starts with ""', 'hasOwnProperty == ""', 'has(__proto__)']) {
       assert.equal(parseSelector(text).matches({}), false, text);
     }
     assert.equal(parseSelector('constructor != "x"').matches({}), true);
   });
 
-  void it('Selector.matches() sees own properties named like prototype members, and null-prototype maps', () => {
+  it('Selector.matches() sees own properties named like prototype members, and null-prototype maps', () => {
     const fromJson = JSON.parse('{"__proto__": "x", "constructor": ""}') as Labels;
     assert.equal(parseSelector('__proto__ == "x" && has(constructor)').matches(fromJson), true);
     const bare = Object.assign(Object.create(null) as Record<string, string>, { a: 'b' });
     assert.equal(parseSelector('a == "b" && !has(c)').matches(bare), true);
   });
 
-  void it('Selector.matches() treats an empty value as present', () => {
+  it('Selector.matches() treats an empty value as present', () => {
     const labels = { a: '' };
     assert.equal(parseSelector('has(a)').matches(labels), true);
     assert.equal(parseSelector('a == ""').matches(labels), true);
@@ -206,14 +206,14 @@ void describe('Selector.matches()', () => {
     assert.equal(parseSelector('a ends with ""').matches(labels), true);
   });
 
-  void it('Selector.matches() compares code units exactly (no case folding or normalisation)', () => {
+  it('Selector.matches() compares code units exactly (no case folding or normalisation)', () => {
     assert.equal(parseSelector('a == "é"').matches({ a: 'e\u0301' }), false);
     assert.equal(parseSelector('a == "É"').matches({ a: 'é' }), false);
     assert.equal(parseSelector('a == "b "').matches({ a: 'b' }), false);
     assert.equal(parseSelector('a contains "😀"').matches({ a: 'x😀y' }), true);
   });
 
-  void it('Selector.matches() works detached from its selector', () => {
+  it('Selector.matches() works detached from its selector', () => {
     const sel = parseSelector('has(a)');
     assert.equal(sel.matches, sel.matches, 'compiled once');
     const { matches } = sel;
@@ -222,13 +222,13 @@ void describe('Selector.matches()', () => {
   });
 });
 
-void describe('Selector', () => {
-  void it('Selector.toString() sorts set values by code point, as Go sorts bytes', () => {
+describe('Selector', () => {
+  it('Selector.toString() sorts set values by code point, as Go sorts bytes', () => {
     // UTF-16 order would put U+1F600 (a surrogate pair) before U+FFFD.
     assert.equal(parseSelector('a in {"😀", "\uFFFD", "z", "😀"}').toString(), 'a in {"z", "\uFFFD", "😀"}');
   });
 
-  void it('Selector.toString() keeps Calico\'s double negation quirk', () => {
+  it('Selector.toString() keeps Calico\'s double negation quirk', () => {
     // !(!x) keeps both NOT nodes and renders as !!x, which re-parses to x: Calico does the same,
     // and the unique ID depends on it.
     const sel = parseSelector('!(!has(a))');
@@ -237,21 +237,21 @@ void describe('Selector', () => {
     assert.equal(sel.matches({ a: '' }), true);
   });
 
-  void it('Selector.uniqueId() hashes the UTF-8 canonical text', () => {
+  it('Selector.uniqueId() hashes the UTF-8 canonical text', () => {
     const expected = `s:${createHash('sha224').update('s:a == "é😀"', 'utf8').digest('base64url')}`;
     assert.equal(parseSelector("a=='é😀'").uniqueId(), expected);
   });
 
-  void it('Selector.equals() compares canonical forms', () => {
+  it('Selector.equals() compares canonical forms', () => {
     assert.ok(parseSelector("a=='b'&&has(c)").equals(parseSelector('(a == "b" && has( c ))')));
     assert.ok(!parseSelector('a == "b" && has(c)').equals(parseSelector('has(c) && a == "b"')));
   });
 
-  void it('Selector.toJSON() serialises as the canonical text', () => {
+  it('Selector.toJSON() serialises as the canonical text', () => {
     assert.equal(JSON.stringify({ selector: parseSelector("a=='b'") }), '{"selector":"a == \\"b\\""}');
   });
 
-  void it('Selector.prefixLabels() prefixes label names only and matches prefixed labels', () => {
+  it('Selector.prefixLabels() prefixes label names only and matches prefixed labels', () => {
     const sel = parseSelector("role == 'db' && !has(tier) || all() || global()");
     const ns = sel.prefixLabels('pcns.');
     assert.equal(ns.toString(), '((pcns.role == "db" && !has(pcns.tier)) || all() || global())');
@@ -260,12 +260,12 @@ void describe('Selector', () => {
     assert.throws(() => sel.prefixLabels('bad prefix:'), RangeError);
   });
 
-  void it('Selector.labelNames() lists each label once in order of appearance', () => {
+  it('Selector.labelNames() lists each label once in order of appearance', () => {
     assert.deepEqual(parseSelector('b == "1" || has(a) && !b in {"x"} || all() || c not in {}').labelNames(), ['b', 'a', 'c']);
     assert.deepEqual(parseSelector('').labelNames(), []);
   });
 
-  void it('Selector.root is a frozen tree', () => {
+  it('Selector.root is a frozen tree', () => {
     const sel = parseSelector('a in {"y", "x"} && has(b)');
     assert.ok(Object.isFrozen(sel.root));
     assert.equal(sel.root.type, 'and');
@@ -276,7 +276,7 @@ void describe('Selector', () => {
     assert.ok(Object.isFrozen(set.values));
   });
 
-  void it('parseSelector() parses empty and blank text as all()', () => {
+  it('parseSelector() parses empty and blank text as all()', () => {
     for (const text of ['', ' ', '\t \t']) {
       const sel = parseSelector(text);
       assert.equal(sel.toString(), 'all()');
@@ -285,7 +285,7 @@ void describe('Selector', () => {
   });
 });
 
-void describe('normaliseSelector()', () => {
+describe('normaliseSelector()', () => {
   const cases: [string, string][] = [
     ["  a=='b' ", 'a == "b"'],
     ['\n\ta == "b"\r\n', 'a == "b"'],
@@ -296,7 +296,7 @@ void describe('normaliseSelector()', () => {
     ['a in {"b", "a", "b"}', 'a in {"a", "b"}'],
   ];
   for (const [input, expected] of cases) {
-    void it(`normaliseSelector() turns ${JSON.stringify(input)} into ${JSON.stringify(expected)}`, () => {
+    it(`normaliseSelector() turns ${JSON.stringify(input)} into ${JSON.stringify(expected)}`, () => {
       assert.equal(normaliseSelector(input), expected);
     });
   }
