@@ -9,3 +9,4 @@ export * from './errors.ts';
 export { RESOURCE_PREFIX, keyFor, keyRangeFor, parseKey, queryMatches } from './keys.ts';
 export { startLocalEtcd, freePort, type LocalEtcd, type LocalEtcdOptions } from './etcd/local-server.ts';
 export { MemoryStore, type MemoryStoreOptions } from './memory/memory-store.ts';
+export { EtcdStore, type EtcdStoreOptions, type EtcdTlsOptions } from './etcd/etcd-store.ts';
