@@ -12,3 +12,13 @@ export {
   isValidLabelName, makeUniqueId, MAX_LABEL_LENGTH,
   type Labels, type Matcher, type LabelRestriction, type SelectorNode,
 } from './selector/index.ts';
+export { decodeResource, type DecodeOptions } from './resources/decode-resource.ts';
+export { validateResource, validateFragment } from './validation/validate-resource.ts';
+export { applyCreateDefaults, applyReadDefaults } from './resources/apply-defaults.ts';
+export {
+  workloadEndpointName, workloadEndpointNameMatches, parseWorkloadEndpointName, type WorkloadEndpointIdentifiers,
+} from './names/index.ts';
+export {
+  parsePort, portFromString, formatPort, isNamedPort, parseProtocol, protocolNumber, protocolProblem, protocolSupportsPorts,
+  PROTOCOL_NAMES, parseDSCP, dscpValue, dscpProblem, DSCP_VALUES, parseASNumber, type Port, type Protocol, type DSCP,
+} from './numorstring/index.ts';

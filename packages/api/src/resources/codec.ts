@@ -1,55 +1,43 @@
 /**
- * The resource codec: how a resource is written as JSON for storage and output.
- * Go's encoder writes struct fields in declaration order and omits empty optional
- * members; Percale writes the same bytes so Calico and Percale read each other's data.
+ * The resource codec: how a resource is written as JSON for storage and output. Go's encoder
+ * writes struct members in declaration order, drops empty `omitempty` members, sorts map keys
+ * and escapes `<`, `>` and `&`; Percale writes the same bytes so Calico and Percale read each
+ * other's data. The member order comes from each kind's schema.
  * @module
  */
+import { encodeKind } from '../schema/kind.ts';
+import { ObjectMeta as ObjectMetaType } from '../schema/object-meta.ts';
+import { kindSchema } from './registry.ts';
 import type { ObjectMeta, Resource } from './types.ts';
 
-// Field order of Kubernetes ObjectMeta as Go serialises it.
-const META_ORDER: readonly (keyof ObjectMeta)[] = [
-  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation',
-  'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations',
-  'ownerReferences', 'finalizers', 'managedFields',
-];
-
-function isEmpty(v: unknown): boolean {
-  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.keys(v as object).length === 0;
-  return false;
-}
-
-function sortedMap(m: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(m).sort()) out[k] = m[k]!;
-  return out;
-}
-
-/** Metadata in Go field order, empty members dropped, label/annotation keys sorted. */
+/** Metadata in Go member order, empty members dropped, label/annotation keys sorted. */
 export function orderedMetadata(meta: ObjectMeta): ObjectMeta {
-  const out: Record<string, unknown> = {};
-  for (const field of META_ORDER) {
-    const v = meta[field];
-    if (isEmpty(v)) continue;
-    out[field] = field === 'labels' || field === 'annotations' ? sortedMap(v as Record<string, string>) : v;
-  }
-  return out as ObjectMeta;
+  return ObjectMetaType.encode(meta as never) as ObjectMeta;
 }
 
 /**
- * The resource as Go would serialise it: `kind`, `apiVersion`, `metadata`, `spec`,
- * `status`, in that order. (Spec field order is the caller's until kind schemas
- * take over ordering.)
+ * The resource as Go would serialise it: `kind`, `apiVersion`, `metadata`, `spec` (members in
+ * the kind's Go order), `status`. Members the schema does not know (kept by a tolerant decode)
+ * follow the known ones of their object, unchanged. Kinds without a schema keep their spec as given.
  */
 export function orderedResource(res: Resource): Resource {
-  const out: Record<string, unknown> = { kind: res.kind, apiVersion: res.apiVersion, metadata: orderedMetadata(res.metadata ?? {}) };
-  out.spec = res.spec ?? {};
-  if (res.status && !isEmpty(res.status)) out.status = res.status;
-  return out as unknown as Resource;
+  return encodeKind(kindSchema(res.kind), res) as unknown as Resource;
 }
 
-/** Compact JSON in Go's field order: the exact bytes Percale stores in etcd. */
+// encoding/json's HTML-safe escaping, applied to the text JSON.stringify produces.
+const GO_ESCAPES: Readonly<Record<string, string>> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+// Go writes invalid UTF-16 (a lone surrogate) as U+FFFD.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** JSON text exactly as Go's `json.Marshal` writes this value (keys in the value's order). */
+export function goJSON(value: unknown): string {
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v));
+  // These characters only occur inside strings, so a textual replacement is safe.
+  return text.replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
+}
+
+/** Compact JSON in Go's member order: the exact bytes Percale stores in etcd. */
 export function encodeResource(res: Resource): string {
-  return JSON.stringify(orderedResource(res));
+  return goJSON(orderedResource(res));
 }

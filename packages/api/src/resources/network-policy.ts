@@ -1,0 +1,34 @@
+/**
+ * NetworkPolicy (namespaced): the spec in Go order, its name rule and defaulting
+ * (resources.md §2.2). Rules are shared with the other policy kinds in `policy-common.ts`.
+ * @module
+ */
+import { defineKind } from '../schema/kind.ts';
+import { struct } from '../schema/struct.ts';
+import { networkPolicyNameProblems } from '../validation/names.ts';
+import {
+  defaultPolicy, defaultTierLabelIfMissing, order, performanceHints, policySelector, policySpecRules, policyTypes, rules, tier,
+} from './policy-common.ts';
+
+/** `NetworkPolicySpec`. */
+export const NetworkPolicySpec = struct('NetworkPolicySpec', {
+  tier,
+  order,
+  ingress: rules,
+  egress: rules,
+  selector: policySelector,
+  types: policyTypes,
+  serviceAccountSelector: policySelector,
+  performanceHints,
+}, {
+  rules: policySpecRules(false),
+});
+
+/** The NetworkPolicy kind. */
+export const NetworkPolicy = defineKind({
+  kind: 'NetworkPolicy',
+  spec: NetworkPolicySpec,
+  nameRule: networkPolicyNameProblems,
+  createDefaults: defaultPolicy,
+  readDefaults: defaultTierLabelIfMissing,
+});

@@ -1,0 +1,50 @@
+/**
+ * The schema of every kind Percale decodes, validates and writes, and the named API types
+ * (`Rule`, `EntityRule`, …) that can be validated on their own. Add a kind here once its file
+ * declares it.
+ * @module
+ */
+import type { KindSchema } from '../schema/kind.ts';
+import type { ValueType } from '../schema/types.ts';
+import { protocol } from '../schema/unions.ts';
+import { NetworkPolicy } from './network-policy.ts';
+
+/** Every kind with a schema. */
+export const KIND_SCHEMAS: readonly KindSchema[] = [
+  NetworkPolicy,
+];
+
+const byKind = new Map(KIND_SCHEMAS.map((k) => [k.kind, k]));
+
+/** The schema of `kind`, or undefined when Percale has none. */
+export function kindSchema(kind: string): KindSchema | undefined {
+  return byKind.get(kind);
+}
+
+// Named types not reachable from a kind's spec by their own name.
+const EXTRA_FRAGMENTS: readonly ValueType<unknown>[] = [protocol() as ValueType<unknown>];
+
+function collectFragments(): Map<string, ValueType<unknown>> {
+  const found = new Map<string, ValueType<unknown>>();
+  const visit = (t: ValueType<unknown>) => {
+    if (t.typeName !== undefined) {
+      if (found.has(t.typeName)) return;
+      found.set(t.typeName, t);
+    }
+    for (const part of t.parts ?? []) visit(part);
+  };
+  for (const k of KIND_SCHEMAS) {
+    visit(k.spec);
+    if (k.status) visit(k.status);
+  }
+  for (const t of EXTRA_FRAGMENTS) visit(t);
+  return found;
+}
+
+let fragments: Map<string, ValueType<unknown>> | undefined;
+
+/** The named API type `typeName` (Go spelling: `Rule`, `WorkloadEndpointSpec`), or undefined. */
+export function fragmentType(typeName: string): ValueType<unknown> | undefined {
+  fragments ??= collectFragments();
+  return fragments.get(typeName);
+}
