@@ -165,6 +165,15 @@ export function checkRevision(value: string): string {
 }
 
 /**
+ * Validates the revision a watch resumes after. Unlike a read, it may be `0`: every
+ * change since the datastore began (etcd's history starts at revision 1).
+ * @throws {ValidationError} on `ResourceVersion` otherwise.
+ */
+export function checkWatchRevision(value: string): string {
+  return value === '0' ? value : checkRevision(value);
+}
+
+/**
  * Checks a TTL: etcd leases last whole seconds, at least one.
  * @throws {RangeError} otherwise.
  */

@@ -166,6 +166,19 @@ void describe('EtcdStore (etcd only)', () => {
     }
   });
 
+  void test('list() reads a reply larger than gRPC\'s default 4 MiB message limit', async () => {
+    await admin!.delete().all();
+    const store = new EtcdStore({ endpoints: [endpoint()] });
+    try {
+      // Five values of about 1 MiB each (etcd accepts requests up to 1.5 MiB).
+      const names = ['big-1', 'big-2', 'big-3', 'big-4', 'big-5'];
+      for (const name of names) await store.create({ ...pool(name), metadata: { name, annotations: { padding: 'x'.repeat(1 << 20) } } });
+      assert.deepEqual((await store.list({ kind: 'IPPool' })).items.map((r) => r.metadata.name), names);
+    } finally {
+      await store.close();
+    }
+  });
+
   void test('compact() refuses a revision already compacted, and get() refuses a revision not reached yet', async () => {
     await admin!.delete().all();
     const store = new EtcdStore({ endpoints: [endpoint()] });
@@ -191,7 +204,7 @@ void describe('EtcdStore (etcd only)', () => {
     for (const [what, options, message] of cases) assert.throws(() => new EtcdStore(options), message, what);
   });
 
-  void test('a closed EtcdStore refuses further operations', async () => {
+  void test('close() makes later operations fail', async () => {
     const store = new EtcdStore({ endpoints: [endpoint()] });
     await store.close();
     await assert.rejects(store.list({ kind: 'IPPool' }), /EtcdStore has been closed/);

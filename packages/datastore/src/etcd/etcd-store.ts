@@ -11,6 +11,7 @@ import { describeKey, type Resource, type ResourceKey } from '@percale/api';
 import { CompareResult, CompareTarget, Etcd3, type IKeyValue, type IOptions } from 'etcd3';
 import {
   checkRevision,
+  checkWatchRevision,
   checkTtlSeconds,
   checkUpdateMetadata,
   decodeStored,
@@ -102,6 +103,9 @@ function buildClientOptions(options: EtcdStoreOptions): IOptions {
       // gRPC backs off reconnects up to 2 minutes by default; etcd coming back should be seen in seconds.
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2_000,
+      // gRPC's default 4 MiB reply limit would fail a list of a few thousand endpoints;
+      // etcd's own client accepts any size, and so do we.
+      'grpc.max_receive_message_length': -1,
     },
     faultHandling: {
       // Retries happen in EtcdStore.#call, within the dial timeout.
@@ -314,6 +318,7 @@ export class EtcdStore implements Store {
 
   watch(query: ResourceQuery, options: WatchOptions): Watcher {
     if (this.#closed) throw new Error('Cannot watch: the EtcdStore has been closed');
+    if (options.revision !== undefined) checkWatchRevision(options.revision);
     const range = keyRangeFor(query);
     const start = Buffer.from(range.key);
     const watch = new EtcdWatch({

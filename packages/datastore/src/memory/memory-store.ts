@@ -9,6 +9,7 @@ import type { Resource, ResourceKey } from '@percale/api';
 import {
   changeToEvent,
   checkRevision,
+  checkWatchRevision,
   checkTtlSeconds,
   checkUpdateMetadata,
   decodeStored,
@@ -143,7 +144,7 @@ export class MemoryStore implements Store {
   watch(query: ResourceQuery, options: WatchOptions): Watcher {
     this.#checkOpen();
     keyRangeFor(query); // rejects malformed queries now, as list would
-    const after = options.revision === undefined ? this.#revision : Number(checkRevision(options.revision));
+    const after = options.revision === undefined ? this.#revision : Number(checkWatchRevision(options.revision));
     const watch = new MemoryWatch(query, options, after, (w) => this.#watches.delete(w));
     this.#watches.add(watch);
     if (options.revision === undefined) {

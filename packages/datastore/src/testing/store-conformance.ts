@@ -244,7 +244,7 @@ export function runStoreConformance<S extends Store>(options: StoreConformanceOp
           assert.ok(isNotFound(gone), gone.message);
         }));
 
-      void test('returned objects are the caller\'s own: modifying one does not affect the store', () =>
+      void test('get() and create() return the caller\'s own objects: changing one does not change the store', () =>
         withStore(async (store) => {
           const created = await store.create(networkSet(NS, 'db'));
           created.metadata.labels!.role = 'changed';
@@ -525,6 +525,16 @@ export function runStoreConformance<S extends Store>(options: StoreConformanceOp
           });
         }));
 
+      void test('watch() and get() reject a revision that is not a decimal revision (a watch may start after 0)', () =>
+        withStore(async (store) => {
+          for (const revision of ['abc', '-1', '1.5', '']) {
+            assert.throws(() => store.watch({ kind: 'IPPool' }, { revision, onEvent: () => undefined }), isValidationError, revision);
+          }
+          for (const revision of ['abc', '-1', '1.5', '', '0']) {
+            assert.ok(isValidationError(await rejection(store.get({ kind: 'IPPool', name: 'p' }, { revision }))), revision);
+          }
+        }));
+
       void test('watch() without a kind covers every kind and skips keys that are not resources', () =>
         withStore(async (store) => {
           await watching(store, {}, undefined, async (w) => {
@@ -607,7 +617,7 @@ export function runStoreConformance<S extends Store>(options: StoreConformanceOp
         assert.equal(w.closed.length, 1);
       });
 
-      void test('a TTL write disappears when the TTL runs out, reported as a deletion; a rewrite without TTL keeps it', () =>
+      void test('create() with ttlSeconds: the resource is deleted when the TTL runs out, unless rewritten without one', () =>
         withStore(async (store) => {
           await watching(store, { kind: 'IPPool' }, undefined, async (w) => {
             await w.whenSynced();
