@@ -82,11 +82,6 @@ export class MemoryStore implements Store {
     this.#historyLimit = options.historyLimit ?? 100_000;
   }
 
-  /** The current revision (decimal string), as the header of an etcd response reports it. */
-  get revision(): string {
-    return String(this.#revision);
-  }
-
   async get(key: ResourceKey, options: ListOptions = {}): Promise<Resource> {
     this.#checkOpen();
     const storageKey = keyFor(key);
