@@ -7,11 +7,30 @@
 import type { KindSchema } from '../schema/kind.ts';
 import type { ValueType } from '../schema/types.ts';
 import { protocol } from '../schema/unions.ts';
+import { GlobalNetworkPolicy } from './global-network-policy.ts';
+import { GlobalNetworkSet } from './global-network-set.ts';
+import { HostEndpoint } from './host-endpoint.ts';
 import { NetworkPolicy } from './network-policy.ts';
+import { NetworkSet } from './network-set.ts';
+import { Profile } from './profile.ts';
+import { ProtoPort } from './proto-port.ts';
+import { StagedGlobalNetworkPolicy } from './staged-global-network-policy.ts';
+import { StagedNetworkPolicy } from './staged-network-policy.ts';
+import { Tier } from './tier.ts';
+import { WorkloadEndpoint } from './workload-endpoint.ts';
 
 /** Every kind with a schema. */
 export const KIND_SCHEMAS: readonly KindSchema[] = [
   NetworkPolicy,
+  GlobalNetworkPolicy,
+  StagedNetworkPolicy,
+  StagedGlobalNetworkPolicy,
+  Tier,
+  Profile,
+  WorkloadEndpoint,
+  HostEndpoint,
+  NetworkSet,
+  GlobalNetworkSet,
 ];
 
 const byKind = new Map(KIND_SCHEMAS.map((k) => [k.kind, k]));
@@ -22,7 +41,7 @@ export function kindSchema(kind: string): KindSchema | undefined {
 }
 
 // Named types not reachable from a kind's spec by their own name.
-const EXTRA_FRAGMENTS: readonly ValueType<unknown>[] = [protocol() as ValueType<unknown>];
+const EXTRA_FRAGMENTS: readonly ValueType<unknown>[] = [protocol() as ValueType<unknown>, ProtoPort];
 
 function collectFragments(): Map<string, ValueType<unknown>> {
   const found = new Map<string, ValueType<unknown>>();

@@ -4,7 +4,6 @@
  * Text is validated, never rewritten: stored values keep the user's spelling.
  * @module
  */
-import ipaddr from 'ipaddr.js';
 import type { StringCheck } from '../schema/scalars.ts';
 
 /** An address as bytes; IPv4-mapped IPv6 text is an IPv4 address, as in Go. */
@@ -20,7 +19,6 @@ export interface IPNetwork {
 }
 
 const IPV4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
-const IPV6_CHARS = /^[0-9a-fA-F:.]+$/;
 
 function parseIPv4(text: string): number[] | undefined {
   const m = IPV4.exec(text);
@@ -29,13 +27,36 @@ function parseIPv4(text: string): number[] | undefined {
   return bytes.every((b) => b <= 255) ? bytes : undefined;
 }
 
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+function hexGroups(part: string): number[] | undefined {
+  if (part === '') return [];
+  const groups = part.split(':');
+  return groups.every((g) => HEX_GROUP.test(g)) ? groups.map((g) => parseInt(g, 16)) : undefined;
+}
+
 function parseIPv6(text: string): number[] | undefined {
-  if (!IPV6_CHARS.test(text) || !text.includes(':')) return undefined;
-  const dot = text.indexOf('.');
-  // An embedded IPv4 tail must itself be a strict dotted quad.
-  if (dot >= 0 && !parseIPv4(text.slice(text.lastIndexOf(':') + 1))) return undefined;
-  if (!ipaddr.IPv6.isValid(text)) return undefined;
-  return ipaddr.IPv6.parse(text).toByteArray();
+  let body = text;
+  let tail: number[] = [];
+  if (text.includes('.')) {
+    // An embedded IPv4 address ends the text and fills the last two groups.
+    const colon = text.lastIndexOf(':');
+    const v4 = parseIPv4(text.slice(colon + 1));
+    if (colon < 0 || !v4) return undefined;
+    tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
+    body = text.slice(0, colon + 1);
+    if (body.endsWith(':') && !body.endsWith('::')) body = body.slice(0, -1);
+  }
+  const halves = body.split('::');
+  if (halves.length > 2) return undefined;
+  const head = hexGroups(halves[0]!);
+  const rest = halves.length === 2 ? hexGroups(halves[1]!) : [];
+  if (!head || !rest) return undefined;
+  const given = head.length + rest.length + tail.length;
+  // `::` stands for at least one group; without it all eight must be written.
+  if (halves.length === 2 ? given > 7 : given !== 8) return undefined;
+  const groups = [...head, ...new Array<number>(8 - given).fill(0), ...rest, ...tail];
+  return groups.flatMap((g) => [g >> 8, g & 0xff]);
 }
 
 /** Go's `net.ParseIP`: dotted-quad IPv4 (no leading zeros) or IPv6 without a zone. */
