@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeResource } from './codec.ts';
+import { encodeResource, goJSON } from './codec.ts';
 import { decodeResource } from './decode-resource.ts';
 import type { Resource } from './types.ts';
 import { validateResource } from '../validation/validate-resource.ts';
@@ -69,6 +69,10 @@ test('encodeResource() drops an empty rule side but keeps one holding an empty l
 test('encodeResource() escapes <, > and & as Go does', () => {
   const np = decoded(base('NetworkPolicy', { selector: "a == 'x' && b == '<y>'" }));
   assert.match(encodeResource(np), /"selector":"a == 'x' \\u0026\\u0026 b == '\\u003cy\\u003e'"/);
+});
+
+test('goJSON() writes lone surrogates as U+FFFD, as Go does for invalid UTF-8', () => {
+  assert.equal(goJSON({ a: 'x\ud800y', b: '\\ud800', c: '\ud83d\ude00' }), '{"a":"x\\ufffdy","b":"\\\\ud800","c":"\ud83d\ude00"}');
 });
 
 test('encodeResource() writes a missing creationTimestamp as null, as Go does for metav1.Time', () => {

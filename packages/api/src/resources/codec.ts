@@ -27,12 +27,14 @@ export function orderedResource(res: Resource): Resource {
 // encoding/json's HTML-safe escaping, applied to the text JSON.stringify produces.
 const GO_ESCAPES: Readonly<Record<string, string>> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
 
-// Go writes invalid UTF-16 (a lone surrogate) as U+FFFD.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// JSON.stringify writes a lone surrogate as a `\udXXX` escape; Go writes U+FFFD instead. The
+// lookbehind skips `\\udXXX`, an escaped backslash followed by ordinary text.
+const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
 
 /** JSON text exactly as Go's `json.Marshal` writes this value (keys in the value's order). */
 export function goJSON(value: unknown): string {
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v));
+  let text = JSON.stringify(value);
+  if (text.includes('\\ud')) text = text.replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd');
   // These characters only occur inside strings, so a textual replacement is safe.
   return text.replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
 }

@@ -7,7 +7,7 @@
 import type { FieldError } from '../errors.ts';
 import { decodeKind, notAnObject, unknownKindReason } from '../schema/kind.ts';
 import { formatPath, isJSONObject, type Issue, type UnknownFields } from '../schema/types.ts';
-import { API_VERSION } from './kinds.ts';
+import { API_VERSION, kindInfo } from './kinds.ts';
 import { kindSchema } from './registry.ts';
 import type { Resource } from './types.ts';
 
@@ -45,7 +45,10 @@ export function decodeResource(value: unknown, options: DecodeOptions = {}): { r
   const schema = typeof kind === 'string' ? kindSchema(kind) : undefined;
   if (apiVersion !== API_VERSION || !schema) {
     const field = apiVersion !== API_VERSION ? 'apiVersion' : 'kind';
-    return { errors: [{ field, value: field === 'kind' ? kind : apiVersion, reason: unknownKindReason(kind, apiVersion) }] };
+    const reason = field === 'kind' && typeof kind === 'string' && kindInfo(kind)
+      ? `resource type ${kind} has no schema in this version of Percale, so it cannot be decoded or validated`
+      : unknownKindReason(kind, apiVersion);
+    return { errors: [{ field, value: field === 'kind' ? kind : apiVersion, reason }] };
   }
   const result = decodeKind(schema, value, options.unknownFields ?? 'reject');
   return result.resource ? { resource: result.resource, errors: [] } : { errors: toFieldErrors(result.issues) };

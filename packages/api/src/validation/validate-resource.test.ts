@@ -32,6 +32,8 @@ test('validateResource() rejects unknown kinds, versions and top-level members',
   assert.deepEqual(validateResource({ ...np({}), status: {} }),
     [{ field: 'status', reason: 'field in document is not recognized or is in the wrong location: status' }]);
   assert.equal(validateResource('not an object').length, 1);
+  assert.match(validateResource({ apiVersion: 'projectcalico.org/v3', kind: 'StagedKubernetesNetworkPolicy', metadata: { name: 'x' } })[0]!.reason,
+    /has no schema/);
 });
 
 test('validateResource() validates the CRD-defaulted object (a default tier with no action gets Deny)', () => {
