@@ -191,7 +191,3 @@ export function struct<F extends Fields>(typeName: string, fields: F,
   };
 }
 
-/** A struct's member names in Go order (for messages and tests). */
-export function fieldNames(type: StructType<unknown>): string[] {
-  return Object.keys(type.fields);
-}

@@ -4,7 +4,7 @@
  * protocol becomes `6`, `"1.10"` as an AS number becomes `65546`, `"90s"` becomes `"1m30s"`.
  * @module
  */
-import { dscpProblem, parseDSCP, type DSCP } from '../numorstring/dscp.ts';
+import { parseDSCP, type DSCP } from '../numorstring/dscp.ts';
 import { parseASNumber } from '../numorstring/as-number.ts';
 import { formatPort, parsePort, portFromString } from '../numorstring/port.ts';
 import { parseProtocol, protocolProblem, type Protocol } from '../numorstring/protocol.ts';
@@ -75,13 +75,10 @@ export function protocol(...checks: ValueCheck<Protocol>[]): ValueType<Protocol>
   return unionType('protocol (number or string)', 'Protocol', parseProtocol, recanonical(parseProtocol), 0, false, [protocolProblem, ...checks]);
 }
 
-/** `numorstring.DSCP`. Calico does not validate it where WorkloadEndpoints use it; callers may add `dscpProblem`. */
+/** `numorstring.DSCP`. Calico does not validate it where WorkloadEndpoints use it; pass `dscpProblem` where it does. */
 export function dscp(...checks: ValueCheck<DSCP>[]): ValueType<DSCP> {
   return unionType('DSCP (number or string)', 'DSCP', parseDSCP, recanonical(parseDSCP), 0, false, checks);
 }
-
-/** The usual DSCP check, for fields whose DSCP values Calico validates. */
-export const validDSCP: ValueCheck<DSCP> = dscpProblem;
 
 /** `numorstring.ASNumber`: a uint32 (so `omitempty` drops 0), decoded from number, decimal or dotted text. */
 export function asNumber(...checks: ValueCheck<number>[]): ValueType<number> {

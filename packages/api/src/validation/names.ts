@@ -36,11 +36,6 @@ function tooLong(name: string, max: number): string[] {
   return n > max ? [`name is too long by ${n - max} bytes`] : [];
 }
 
-/** True for a DNS-1123 subdomain (the shape of most names and of Go's `name` tag). */
-export function isSubdomain(text: string): boolean {
-  return SUBDOMAIN.test(text);
-}
-
 /** The `name` tag as a field check (tier, node, profile names, service names …). */
 export const subdomainName: StringCheck = (s) => (SUBDOMAIN.test(s) ? undefined : SUBDOMAIN_REASON);
 

@@ -112,11 +112,6 @@ export function networkContains(net: IPNetwork, address: IPAddress): boolean {
   return networkAddress({ address, prefix: net.prefix }).bytes.every((b, i) => b === base[i]);
 }
 
-/** True for a zero-length prefix on an all-zero address (`0.0.0.0/0`, `::/0`). */
-export function isCatchAll(net: IPNetwork): boolean {
-  return net.prefix === 0 && net.address.bytes.every((b) => b === 0);
-}
-
 const MAC_COLON = /^[0-9a-fA-F]{2}(?:([:-])[0-9a-fA-F]{2})+$/;
 const MAC_DOTTED = /^[0-9a-fA-F]{4}(?:\.[0-9a-fA-F]{4})+$/;
 
