@@ -22,3 +22,4 @@ export {
   parsePort, portFromString, formatPort, isNamedPort, parseProtocol, protocolNumber, protocolProblem, protocolSupportsPorts,
   PROTOCOL_NAMES, parseDSCP, dscpValue, dscpProblem, DSCP_VALUES, parseASNumber, type Port, type Protocol, type DSCP,
 } from './numorstring/index.ts';
+export { canonicalCIDR, ipPoolsOverlap, ipPoolCidrChangeAllowed } from './resources/ip-pool-cidr.ts';
