@@ -18,6 +18,18 @@ import { StagedGlobalNetworkPolicy } from './staged-global-network-policy.ts';
 import { StagedNetworkPolicy } from './staged-network-policy.ts';
 import { Tier } from './tier.ts';
 import { WorkloadEndpoint } from './workload-endpoint.ts';
+import { BGPConfiguration } from './bgp-configuration.ts';
+import { BGPFilter } from './bgp-filter.ts';
+import { BGPPeer } from './bgp-peer.ts';
+import { BlockAffinitySpec } from './block-affinity.ts';
+import { CalicoNodeStatus } from './calico-node-status.ts';
+import { ClusterInformation } from './cluster-information.ts';
+import { FelixConfiguration } from './felix-configuration.ts';
+import { IPAMConfiguration } from './ipam-configuration.ts';
+import { IPPool } from './ip-pool.ts';
+import { IPReservation } from './ip-reservation.ts';
+import { KubeControllersConfiguration } from './kube-controllers-configuration.ts';
+import { Node } from './node.ts';
 
 /** Every kind with a schema. */
 export const KIND_SCHEMAS: readonly KindSchema[] = [
@@ -31,6 +43,17 @@ export const KIND_SCHEMAS: readonly KindSchema[] = [
   HostEndpoint,
   NetworkSet,
   GlobalNetworkSet,
+  IPPool,
+  IPReservation,
+  IPAMConfiguration,
+  BGPPeer,
+  BGPConfiguration,
+  BGPFilter,
+  Node,
+  FelixConfiguration,
+  KubeControllersConfiguration,
+  ClusterInformation,
+  CalicoNodeStatus,
 ];
 
 const byKind = new Map(KIND_SCHEMAS.map((k) => [k.kind, k]));
@@ -41,7 +64,7 @@ export function kindSchema(kind: string): KindSchema | undefined {
 }
 
 // Named types not reachable from a kind's spec by their own name.
-const EXTRA_FRAGMENTS: readonly ValueType<unknown>[] = [protocol() as ValueType<unknown>, ProtoPort];
+const EXTRA_FRAGMENTS: readonly ValueType<unknown>[] = [protocol() as ValueType<unknown>, ProtoPort, BlockAffinitySpec as ValueType<unknown>];
 
 function collectFragments(): Map<string, ValueType<unknown>> {
   const found = new Map<string, ValueType<unknown>>();

@@ -27,6 +27,8 @@ export interface KindDefinition<S> {
   readonly spec: StructType<S>;
   /** Present for kinds whose Go type has a `Status` member (written even when empty). */
   readonly status?: StructType<unknown>;
+  /** The Go status member is a pointer (`*IPPoolStatus`): written only when present. */
+  readonly statusIsPointer?: boolean;
   /** Extra name rule on top of the common one (1.3); returns the reasons the name fails. */
   readonly nameRule?: (name: string) => readonly string[];
   /** Cross-field rules that need metadata or know which kind they are in. */
@@ -95,8 +97,9 @@ export function encodeKind(schema: KindSchema | undefined, res: Resource): Recor
   const out: Record<string, unknown> = { kind: res.kind, apiVersion: res.apiVersion };
   out.metadata = ObjectMetaType.encode((res.metadata ?? {}) as never);
   out.spec = schema ? schema.spec.encode(res.spec ?? {}) : (res.spec ?? {});
-  if (schema?.status) out.status = schema.status.encode(res.status ?? {});
-  else if (res.status !== undefined && (!isJSONObject(res.status) || Object.keys(res.status).length > 0)) out.status = res.status;
+  if (schema?.status) {
+    if (res.status !== undefined || !schema.statusIsPointer) out.status = schema.status.encode(res.status ?? {});
+  } else if (res.status !== undefined && (!isJSONObject(res.status) || Object.keys(res.status).length > 0)) out.status = res.status;
   for (const [name, value] of Object.entries(res)) {
     if (!(name in out) && name !== 'status' && value !== undefined) out[name] = value;
   }
