@@ -23,3 +23,6 @@ export {
   PROTOCOL_NAMES, parseDSCP, dscpValue, dscpProblem, DSCP_VALUES, parseASNumber, type Port, type Protocol, type DSCP,
 } from './numorstring/index.ts';
 export { canonicalCIDR, ipPoolsOverlap, ipPoolCidrChangeAllowed } from './resources/ip-pool-cidr.ts';
+export { FELIX_FIELDS, type FelixFieldFact } from './resources/felix-configuration-fields.ts';
+export { DEFAULT_BLOCK_SIZE, DEFAULT_ALLOWED_USES } from './resources/ip-pool.ts';
+export { peerAddress } from './resources/infrastructure-checks.ts';
