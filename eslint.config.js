@@ -60,4 +60,41 @@ export default tseslint.config(
       }],
     },
   },
+  // agent/calc: the synchronous calculation graph — pure logic, no I/O, no dataplane.
+  {
+    files: ['packages/agent/src/calc/**/*.ts'],
+    ignores: ['packages/agent/src/calc/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: nodeBuiltins, message: 'The calculation graph does no I/O.' },
+          { group: ['**/dataplane/**', '**/drivers/**', '**/shims/**'], message: 'calc/ talks to the dataplane only through messages.ts.' },
+          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Only packages/datastore/src/etcd/ imports the etcd client.' }],
+      }],
+    },
+  },
+  // agent/dataplane: managers consume messages; only drivers/ and shims/ touch the kernel.
+  {
+    files: ['packages/agent/src/dataplane/**/*.ts'],
+    ignores: ['packages/agent/src/dataplane/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: ['**/calc/**'], message: 'dataplane/ consumes messages.ts, never calc/ internals.' },
+          { group: ['node:child_process', 'child_process', 'node:net', 'net', 'node:dgram', 'dgram'], message: 'Only agent drivers/ and shims/ start processes or open sockets.' },
+          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Only packages/datastore/src/etcd/ imports the etcd client.' }],
+      }],
+    },
+  },
+  {
+    files: ['packages/agent/src/**/*.ts'],
+    ignores: ['packages/agent/src/**/*.test.ts', 'packages/agent/src/calc/**', 'packages/agent/src/dataplane/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Only packages/datastore/src/etcd/ imports the etcd client.' },
+          { group: ['@percale/cli'], message: 'Applications never import one another.' }],
+      }],
+    },
+  },
 );
