@@ -11,6 +11,11 @@ declare -A wanted=(
   [etcdctl]=etcd-client
   [openssl]=openssl
   [curl]=curl
+  [ip]=iproute2
+  [nft]=nftables
+  [ping]=iputils-ping
+  [nc]=netcat-openbsd
+  [conntrack]=conntrack
 )
 missing=()
 for cmd in "${!wanted[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}"); done
