@@ -95,6 +95,23 @@ describe('create, apply, replace', () => {
     assert.notEqual(second.metadata.resourceVersion, first.metadata.resourceVersion);
   });
 
+  test('main() apply and replace of a large batch update what exists and create the rest', async () => {
+    const { run, client } = datastore();
+    const batch = (names: string[], order: number) => names.map((n) => gnp(n).replace('  selector: "has', `  order: ${order}\n  selector: "has`)).join('---\n');
+    const names = Array.from({ length: 40 }, (_, i) => `p${i}`);
+    assert.equal((await run(['apply', '-f', '-'], batch(names.slice(0, 25), 1))).out, "Successfully applied 25 'GlobalNetworkPolicy' resource(s)\n");
+    const before = await client.get({ kind: 'GlobalNetworkPolicy', name: 'p3' });
+    assert.equal((await run(['apply', '-f', '-'], batch(names, 2))).out, "Successfully applied 40 'GlobalNetworkPolicy' resource(s)\n");
+    const after = await client.get({ kind: 'GlobalNetworkPolicy', name: 'p3' });
+    assert.equal(after.metadata.uid, before.metadata.uid);
+    assert.equal((after.spec as { order?: number }).order, 2);
+    assert.equal((await client.get({ kind: 'GlobalNetworkPolicy', name: 'p39' })).spec?.order, 2);
+    assert.equal((await run(['replace', '-f', '-'], batch(names, 3))).out, "Successfully replaced 40 'GlobalNetworkPolicy' resource(s)\n");
+    const missing = await run(['replace', '-f', '-'], batch([...names.slice(0, 20), 'absent'], 4));
+    assert.equal(missing.err, 'hit error: stdin document 21: resource does not exist: GlobalNetworkPolicy(absent) with error: <nil>\n');
+    assert.equal((await client.list({ kind: 'GlobalNetworkPolicy' })).items.filter((p) => (p.spec as { order?: number }).order === 4).length, 20);
+  });
+
   test('main() create reports an existing resource, and --skip-exists accepts it', async () => {
     const { run } = datastore();
     await run(['create', '-f', '-'], gnp('p'));

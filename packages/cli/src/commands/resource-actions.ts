@@ -120,9 +120,11 @@ const UPDATE_ATTEMPTS = 5;
 /**
  * calicoctl's update. With a resourceVersion in the input, the update happens only
  * if the stored resource is still at it; without, the current version is read and
- * the update retried (up to 5 times, a second apart) on conflicts.
+ * the update retried (up to 5 times, a second apart) on conflicts. `known` is the
+ * stored resource when the caller has just read it (a listing, or the answer to a
+ * failed create); a conflict on it is retried at once with a fresh read.
  */
-export async function updateResource(env: ActionEnv, res: Resource): Promise<Resource> {
+export async function updateResource(env: ActionEnv, res: Resource, known?: Resource): Promise<Resource> {
   const key = keyOf(res);
   const rv = res.metadata.resourceVersion;
   if (rv) {
@@ -131,33 +133,78 @@ export async function updateResource(env: ActionEnv, res: Resource): Promise<Res
     return env.client.update(mergeMetadataForUpdate(current, res));
   }
   let lastConflict: unknown;
-  for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-    const current = await env.client.get(key);
+  let prefetched = known;
+  for (let attempt = 0; attempt < UPDATE_ATTEMPTS; ) {
+    const current = prefetched ?? (await env.client.get(key));
     try {
       return await env.client.update(mergeMetadataForUpdate(current, res));
     } catch (err) {
       if (!hasCode(err, 'DATASTORE_REVISION_CONFLICT')) throw err;
       lastConflict = err;
+      if (prefetched) {
+        // The earlier read may simply be stale: read again before counting an attempt.
+        prefetched = undefined;
+        continue;
+      }
+      attempt++;
       await env.sleep(1000);
     }
   }
   throw new ResourceActionError(`failed to update the resource: ${(lastConflict as Error).message}`);
 }
 
-/** calicoctl's apply: create, and update instead when the resource exists. */
-export async function applyResource(env: ActionEnv, res: Resource): Promise<Resource> {
+/**
+ * calicoctl's apply: create, and update instead when the resource exists. `known` is
+ * what a listing just before found: the stored resource, or `null` when there was none.
+ */
+export async function applyResource(env: ActionEnv, res: Resource, known?: Resource | null): Promise<Resource> {
   const rv = res.metadata.resourceVersion;
+  const forUpdate = () => {
+    const r = { ...res, metadata: { ...res.metadata } };
+    if (!rv) delete r.metadata.resourceVersion;
+    return r;
+  };
+  if (known && !rv) return updateResource(env, forUpdate(), known);
   const forCreate = { ...res, metadata: { ...res.metadata } };
   delete forCreate.metadata.resourceVersion;
+  let existing: Resource | undefined;
   try {
     return await createResource(env, forCreate);
   } catch (err) {
     if (!hasCode(err, 'DATASTORE_ALREADY_EXISTS') && !hasCode(err, 'DATASTORE_OPERATION_NOT_SUPPORTED')) throw err;
+    existing = (err as { existing?: Resource }).existing;
   }
-  const forUpdate = { ...res, metadata: { ...res.metadata } };
-  if (rv) forUpdate.metadata.resourceVersion = rv;
-  return updateResource(env, forUpdate);
+  return updateResource(env, forUpdate(), existing);
 }
+
+/**
+ * Reads, with one listing per kind and namespace, the stored resources a large batch
+ * will write, so that apply and replace need no per-resource read to find them. Small
+ * batches are left alone (a listing could cost more than the reads it saves).
+ */
+export async function prefetchExisting(client: ResourceClient, resources: readonly Resource[], minimum = PREFETCH_MINIMUM): Promise<Map<string, Resource | null>> {
+  const groups = new Map<string, { kind: string; namespace?: string; members: Resource[] }>();
+  for (const r of resources) {
+    const id = `${r.kind}/${r.metadata.namespace ?? ''}`;
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { kind: r.kind, ...(r.metadata.namespace && { namespace: r.metadata.namespace }), members: [] }));
+    g.members.push(r);
+  }
+  const known = new Map<string, Resource | null>();
+  for (const g of groups.values()) {
+    if (g.members.length < minimum) continue;
+    const { items } = await client.list(g.namespace ? { kind: g.kind, namespace: g.namespace } : { kind: g.kind });
+    const stored = new Map(items.map((r) => [describeKey(keyOf(r)), r]));
+    for (const m of g.members) {
+      const id = describeKey(keyOf(m));
+      known.set(id, stored.get(id) ?? null);
+    }
+  }
+  return known;
+}
+
+/** Batches at least this large (per kind and namespace) are prefetched. */
+export const PREFETCH_MINIMUM = 16;
 
 /**
  * Runs `work` over `items` in input order. Consecutive items that `independent`

@@ -23,6 +23,7 @@ import {
   isIndependentKind,
   keyOf,
   placeNamespace,
+  prefetchExisting,
   refusal,
   runInOrder,
   updateResource,
@@ -108,7 +109,7 @@ function prepare(action: WriteAction, item: LoadedResource, namespace: string | 
   return prepared(item, res);
 }
 
-function writeOne(action: Exclude<WriteAction, 'validate'>, env: ActionEnv, res: Resource, skipExists: boolean): Promise<unknown> {
+function writeOne(action: Exclude<WriteAction, 'validate'>, env: ActionEnv, res: Resource, skipExists: boolean, known: Resource | null | undefined): Promise<unknown> {
   switch (action) {
     case 'create':
       return createResource(env, res).catch((err: unknown) => {
@@ -116,9 +117,10 @@ function writeOne(action: Exclude<WriteAction, 'validate'>, env: ActionEnv, res:
         throw err;
       });
     case 'apply':
-      return applyResource(env, res);
+      return applyResource(env, res, known);
     case 'replace':
-      return updateResource(env, res);
+      // A resource the listing did not find goes through the normal read, which reports it.
+      return updateResource(env, res, known ?? undefined);
   }
 }
 
@@ -186,10 +188,12 @@ async function execute(ctx: CommandContext, action: WriteAction, flags: WriteFla
   // Datastore initialisation is best effort: the user may only be allowed to write some kinds.
   await env!.client.ensureInitialized().catch((err: unknown) => ctx.log.info('Unable to initialize datastore', { error: messageOf(err) }));
 
+  // Apply and replace of many resources find the existing ones with a listing per kind.
+  const known = action === 'create' ? new Map<string, Resource | null>() : await prefetchExisting(env!.client, ready.map((p) => p.resource));
   const results = await runInOrder(
     ready,
     { independent: (p) => isIndependentKind(p.resource.kind), key: (p) => describeKey(keyOf(p.resource)), limit: WRITE_CONCURRENCY },
-    (p) => writeOne(action, env!, p.resource, flags.skipExists ?? false),
+    (p) => writeOne(action, env!, p.resource, flags.skipExists ?? false, known.get(describeKey(keyOf(p.resource)))),
   );
   const errors: string[] = [];
   results.forEach((r, i) => {

@@ -14,6 +14,14 @@ export const UNSUPPORTED: unique symbol = Symbol('unsupported YAML');
 interface Line {
   indent: number;
   text: string;
+  /** The line split as `key: rest`, once asked (null: not a mapping entry). */
+  entry?: { key: string; rest: string } | null;
+}
+
+// Every line is asked "is this a mapping entry?" before it is read as one: split once.
+function entryOf(line: Line): { key: string; rest: string } | null {
+  if (line.entry === undefined) line.entry = splitKey(line.text) ?? null;
+  return line.entry;
 }
 
 class Unsupported extends Error {}
@@ -220,9 +228,10 @@ class BlockReader {
   }
 
   private node(indent: number): unknown {
-    const t = this.current!.text;
+    const line = this.current!;
+    const t = line.text;
     if (isSeqEntry(t)) return this.sequence(indent);
-    if (splitKey(t)) return this.mapping(indent);
+    if (entryOf(line)) return this.mapping(indent);
     this.i++;
     const v = inlineValue(t);
     this.noDeeperThan(indent - 1);
@@ -232,7 +241,7 @@ class BlockReader {
   private mapping(indent: number): Record<string, unknown> {
     const obj: Record<string, unknown> = {};
     for (let line = this.current; line && line.indent === indent; line = this.current) {
-      const kv = splitKey(line.text);
+      const kv = entryOf(line);
       if (!kv || Object.hasOwn(obj, kv.key)) return bail();
       this.i++;
       let value: unknown = null;

@@ -51,6 +51,7 @@ function parseGoInt(text: string): number {
 }
 
 function isTimestamp(s: string): boolean {
+  if (s.length < 8 || s[4] !== '-') return false;
   const m = TIMESTAMP.exec(s);
   if (!m) return false;
   const month = Number(m[2]);
@@ -59,6 +60,16 @@ function isTimestamp(s: string): boolean {
   const [h, mi, sec] = m[4] !== undefined ? [m[4], m[5], m[6]] : [m[7], m[8], m[9]];
   if (h === undefined) return true;
   return Number(h) < 24 && Number(mi) < 60 && Number(sec) < 60;
+}
+
+/**
+ * The type a plain scalar resolves to, without building its value: the YAML writer asks
+ * this for every string it writes.
+ */
+export function plainScalarTag(s: string): ScalarTag {
+  const h = s === '' ? 'M' : hint(s[0]!);
+  if (h === undefined) return 'str';
+  return resolvePlainScalar(s).tag;
 }
 
 /** Resolves a plain (unquoted, untagged) scalar exactly as go-yaml v2 does. */

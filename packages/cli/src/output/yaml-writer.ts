@@ -5,7 +5,7 @@
  * and libyaml's folding of long scalars at column 80.
  * @module
  */
-import { formatGoFloat, resolvePlainScalar } from '../input/yaml-scalar.ts';
+import { formatGoFloat, plainScalarTag } from '../input/yaml-scalar.ts';
 
 const BEST_WIDTH = 80;
 const INDENT = 2;
@@ -24,27 +24,29 @@ const isDigitCode = (c: number) => c >= 48 && c <= 57;
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
-// Compares code points; strings are walked by code point so astral letters count once.
+// Compares code points; strings are walked by UTF-16 unit until a surrogate shows up,
+// after which the (rare) code-point walk takes over so astral letters count once.
+// Written without helpers: it runs once per comparison while sorting every map.
 function yamlKeyLess(a: string, b: string): boolean {
-  const ar = SURROGATE.test(a) ? [...a].map((c) => c.codePointAt(0)!) : null;
-  const br = SURROGATE.test(b) ? [...b].map((c) => c.codePointAt(0)!) : null;
-  const alen = ar ? ar.length : a.length;
-  const blen = br ? br.length : b.length;
-  const at = (i: number) => (ar ? ar[i]! : a.charCodeAt(i));
-  const bt = (i: number) => (br ? br[i]! : b.charCodeAt(i));
-  for (let i = 0; i < alen && i < blen; i++) {
-    const ac = at(i);
-    const bc = bt(i);
+  const alen = a.length;
+  const blen = b.length;
+  const n = alen < blen ? alen : blen;
+  for (let i = 0; i < n; i++) {
+    const ac = a.charCodeAt(i);
+    const bc = b.charCodeAt(i);
     if (ac === bc) continue;
-    const al = isLetterCode(ac);
-    const bl = isLetterCode(bc);
+    if ((ac >= 0xd800 && ac <= 0xdfff) || (bc >= 0xd800 && bc <= 0xdfff)) return codePointKeyLess(a, b);
+    const al = ac < 0x80 ? (ac >= 65 && ac <= 90) || (ac >= 97 && ac <= 122) : isLetterCode(ac);
+    const bl = bc < 0x80 ? (bc >= 65 && bc <= 90) || (bc >= 97 && bc <= 122) : isLetterCode(bc);
     if (al && bl) return ac < bc;
     if (al || bl) return bl;
     let an = 0;
     let bn = 0;
     if (ac === 48 || bc === 48) {
-      for (let j = i - 1; j >= 0 && isDigitCode(at(j)); j--) {
-        if (at(j) !== 48) {
+      for (let j = i - 1; j >= 0; j--) {
+        const c = a.charCodeAt(j);
+        if (c < 48 || c > 57) break;
+        if (c !== 48) {
           an = 1;
           bn = 1;
           break;
@@ -52,9 +54,17 @@ function yamlKeyLess(a: string, b: string): boolean {
       }
     }
     let ai = i;
-    for (; ai < alen && isDigitCode(at(ai)); ai++) an = an * 10 + (at(ai) - 48);
+    for (; ai < alen; ai++) {
+      const c = a.charCodeAt(ai);
+      if (c < 48 || c > 57) break;
+      an = an * 10 + (c - 48);
+    }
     let bi = i;
-    for (; bi < blen && isDigitCode(bt(bi)); bi++) bn = bn * 10 + (bt(bi) - 48);
+    for (; bi < blen; bi++) {
+      const c = b.charCodeAt(bi);
+      if (c < 48 || c > 57) break;
+      bn = bn * 10 + (c - 48);
+    }
     if (an !== bn) return an < bn;
     if (ai !== bi) return ai < bi;
     return ac < bc;
@@ -62,18 +72,55 @@ function yamlKeyLess(a: string, b: string): boolean {
   return alen < blen;
 }
 
-const sortedKeyCache = new Map<string, string[]>();
+function codePointKeyLess(a: string, b: string): boolean {
+  const ar = [...a].map((c) => c.codePointAt(0)!);
+  const br = [...b].map((c) => c.codePointAt(0)!);
+  for (let i = 0; i < ar.length && i < br.length; i++) {
+    if (ar[i] !== br[i]) return differsAt(ar[i]!, br[i]!, i, (j) => ar[j]!, (j) => br[j]!, ar.length, br.length);
+  }
+  return ar.length < br.length;
+}
 
-// Resources of one kind share their key sets, so each distinct set is sorted once.
+// go-yaml v2's keyList.Less from the first differing position on.
+function differsAt(ac: number, bc: number, i: number, at: (j: number) => number, bt: (j: number) => number, alen: number, blen: number): boolean {
+  const al = isLetterCode(ac);
+  const bl = isLetterCode(bc);
+  if (al && bl) return ac < bc;
+  if (al || bl) return bl;
+  let an = 0;
+  let bn = 0;
+  if (ac === 48 || bc === 48) {
+    for (let j = i - 1; j >= 0 && isDigitCode(at(j)); j--) {
+      if (at(j) !== 48) {
+        an = 1;
+        bn = 1;
+        break;
+      }
+    }
+  }
+  let ai = i;
+  for (; ai < alen && isDigitCode(at(ai)); ai++) an = an * 10 + (at(ai) - 48);
+  let bi = i;
+  for (; bi < blen && isDigitCode(bt(bi)); bi++) bn = bn * 10 + (bt(bi) - 48);
+  if (an !== bn) return an < bn;
+  if (ai !== bi) return ai < bi;
+  return ac < bc;
+}
+
+function lettersOnly(k: string): boolean {
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i) | 0x20;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
+// Among ASCII letters go-yaml's order is plain code-point order, which the native sort
+// gives fastest; the members of resources (metadata, spec) are all such keys.
 function sortKeys(keys: string[]): string[] {
   if (keys.length < 2) return keys;
-  const id = keys.join('\0');
-  let sorted = sortedKeyCache.get(id);
-  if (!sorted) {
-    sorted = [...keys].sort(compareYamlKeys);
-    if (sortedKeyCache.size < 10_000) sortedKeyCache.set(id, sorted);
-  }
-  return sorted;
+  for (const k of keys) if (!lettersOnly(k)) return keys.sort(compareYamlKeys);
+  return keys.sort();
 }
 
 interface ScalarAnalysis {
@@ -88,17 +135,38 @@ const isPrintable = (cp: number) =>
 const isBreak = (cp: number) => cp === 0x0a || cp === 0x0d || cp === 0x85 || cp === 0x2028 || cp === 0x2029;
 const isBlankOrEnd = (cp: number | undefined) => cp === undefined || cp === 0x20 || cp === 0x09 || isBreak(cp) || cp === 0;
 
-// Strings made only of these characters (and not ending in a space) are plain-safe
-// without the full analysis below; this is the common case for names and selectors.
-const SIMPLE = /^[A-Za-z0-9_./()=][A-Za-z0-9 _./()=&|!'"-]*$/;
+const FIRST_INDICATORS = new Set([...'#,[]{}&*!|>\'"%@`'].map((c) => c.charCodeAt(0)));
+
+const EMPTY_SCALAR: ScalarAnalysis = Object.freeze({ multiline: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: false });
+const SIMPLE_SCALAR: ScalarAnalysis = Object.freeze({ multiline: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true });
+
+// Characters that never make a plain scalar need quoting by themselves (anywhere but first).
+const SAFE = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _./()=&|!\'":-') SAFE[c.charCodeAt(0)] = 1;
+
+/**
+ * True for the common strings (names, selectors, addresses, timestamps) that libyaml
+ * allows plain: safe characters, a safe first character, no `: `, no trailing space or
+ * colon. Everything else gets the full analysis.
+ */
+function isSimple(v: string): boolean {
+  const first = v.charCodeAt(0);
+  if (first === 0x20 || first === 0x2d || first === 0x3a || first === 0x26 || first === 0x7c || first === 0x21 || first === 0x27 || first === 0x22) return false;
+  let prev = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 128 || SAFE[c] === 0) return false;
+    if (c === 0x20 && prev === 0x3a) return false;
+    prev = c;
+  }
+  return prev !== 0x20 && prev !== 0x3a && !(first === 0x2e && v.startsWith('...'));
+}
 
 // libyaml's yaml_emitter_analyze_scalar, reduced to what block-style output needs.
 function analyze(value: string): ScalarAnalysis {
-  if (value.length === 0) return { multiline: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: false };
-  if (SIMPLE.test(value) && !value.endsWith(' ') && !value.startsWith('...')) {
-    return { multiline: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true };
-  }
-  const cps = [...value].map((c) => c.codePointAt(0)!);
+  if (value.length === 0) return EMPTY_SCALAR;
+  if (isSimple(value)) return SIMPLE_SCALAR;
+  const cps = SURROGATE.test(value) ? [...value].map((c) => c.codePointAt(0)!) : Array.from({ length: value.length }, (_, i) => value.charCodeAt(i));
   let blockIndicators = false;
   let lineBreaks = false;
   let special = false;
@@ -114,13 +182,12 @@ function analyze(value: string): ScalarAnalysis {
   if (value.startsWith('---') || value.startsWith('...')) blockIndicators = true;
   for (let i = 0; i < cps.length; i++) {
     const c = cps[i]!;
-    const ch = String.fromCodePoint(c);
     const followedByWhitespace = isBlankOrEnd(cps[i + 1]);
     if (i === 0) {
-      if ('#,[]{}&*!|>\'"%@`'.includes(ch)) blockIndicators = true;
-      else if ((ch === '?' || ch === ':' || ch === '-') && followedByWhitespace) blockIndicators = true;
-    } else if (ch === ':' && followedByWhitespace) blockIndicators = true;
-    else if (ch === '#' && precededByWhitespace) blockIndicators = true;
+      if (FIRST_INDICATORS.has(c)) blockIndicators = true;
+      else if ((c === 0x3f || c === 0x3a || c === 0x2d) && followedByWhitespace) blockIndicators = true; // ? : -
+    } else if (c === 0x3a && followedByWhitespace) blockIndicators = true; // :
+    else if (c === 0x23 && precededByWhitespace) blockIndicators = true; // #
     if (!isPrintable(c)) special = true;
     if (c === 0x20) {
       if (i === 0) leadingSpace = true;
@@ -156,8 +223,11 @@ const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 // go-yaml's encoder: plain when the text reads back as the same string, otherwise double quotes.
 function requestedStyle(s: string): 'plain' | 'double' | 'literal' {
   if (s.includes('\n')) return 'literal';
-  return resolvePlainScalar(s).tag === 'str' && !BASE60_FLOAT.test(s) ? 'plain' : 'double';
+  return plainScalarTag(s) === 'str' && !(s.includes(':') && BASE60_FLOAT.test(s)) ? 'plain' : 'double';
 }
+
+const SPACES: string[] = [];
+const spaces = (n: number) => (SPACES[n] ??= ' '.repeat(n));
 
 /** Emitter state mirroring libyaml's column/whitespace/indention tracking. */
 class Emitter {
@@ -166,19 +236,25 @@ class Emitter {
   whitespace = true;
   indention = true;
 
+  append(s: string): void {
+    this.out += s;
+  }
+
   write(s: string): void {
     this.out += s;
     this.column += s.length;
   }
 
+  newline(): void {
+    this.append('\n');
+    this.column = 0;
+  }
+
   writeIndent(indent: number): void {
     const i = Math.max(indent, 0);
-    if (!this.indention || this.column > i || (this.column === i && !this.whitespace)) {
-      this.out += '\n';
-      this.column = 0;
-    }
+    if (!this.indention || this.column > i || (this.column === i && !this.whitespace)) this.newline();
     if (this.column < i) {
-      this.out += ' '.repeat(i - this.column);
+      this.append(spaces(i - this.column));
       this.column = i;
     }
     this.whitespace = true;
@@ -228,11 +304,8 @@ class Emitter {
         else this.write(c);
         spaces = true;
       } else if (isBreak(c.codePointAt(0)!)) {
-        if (!breaks && c === '\n') {
-          this.out += '\n';
-          this.column = 0;
-        }
-        this.out += c === '\n' ? '\n' : c;
+        if (!breaks && c === '\n') this.newline();
+        this.append(c);
         this.column = 0;
         this.indention = true;
         breaks = true;
@@ -282,14 +355,13 @@ class Emitter {
     if (!isBreak(cps[last]!.codePointAt(0)!)) chomp = '-';
     else if (last === 0 || isBreak(cps[last - 1]!.codePointAt(0)!)) chomp = '+';
     if (chomp) this.indicator(chomp, false, false, false);
-    this.out += '\n';
-    this.column = 0;
+    this.newline();
     this.indention = true;
     this.whitespace = true;
     let breaks = true;
     for (const c of cps) {
       if (isBreak(c.codePointAt(0)!)) {
-        this.out += c === '\r' || c === '\n' ? '\n' : c;
+        this.append(c === '\r' || c === '\n' ? '\n' : c);
         this.column = 0;
         this.indention = true;
         breaks = true;
@@ -364,8 +436,12 @@ function emitInline(e: Emitter, v: unknown, indent: number, simpleKey: boolean):
 }
 
 function emitNode(e: Emitter, v: unknown, indent: number, inMappingValue: boolean): void {
-  if (v !== null && typeof v === 'object' && !isEmptyCollection(v)) {
+  if (v !== null && typeof v === 'object') {
     if (Array.isArray(v)) {
+      if (v.length === 0) {
+        emitInline(e, v, indent + INDENT, false);
+        return;
+      }
       // Sequences directly under a mapping key are not indented (go-yaml v2 style).
       const seqIndent = inMappingValue && !e.indention ? indent : indent + INDENT;
       for (const item of v) {
@@ -374,9 +450,14 @@ function emitNode(e: Emitter, v: unknown, indent: number, inMappingValue: boolea
         emitNode(e, item, seqIndent, false);
       }
     } else {
-      const mapIndent = indent + INDENT;
       const obj = v as Record<string, unknown>;
-      for (const key of sortKeys(Object.keys(obj))) {
+      const keys = Object.keys(obj);
+      if (keys.length === 0) {
+        emitInline(e, v, indent + INDENT, false);
+        return;
+      }
+      const mapIndent = indent + INDENT;
+      for (const key of sortKeys(keys)) {
         const value = obj[key];
         e.writeIndent(mapIndent);
         if (Buffer.byteLength(key) > 128 || key.includes('\n')) {
