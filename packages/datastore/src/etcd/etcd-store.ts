@@ -24,6 +24,8 @@ import {
 import { AlreadyExistsError, CorruptEntryError, isRetryable, NotFoundError, RevisionConflictError } from '../errors.ts';
 import { keyFor, keyRangeFor, parseKey, queryMatches } from '../keys.ts';
 import type { DeleteOptions, ListOptions, ListResult, ResourceQuery, Store, WatchOptions, Watcher, WriteOptions } from '../store.ts';
+import type { KeyValueStore } from '../kv-store.ts';
+import { EtcdKeyValueStore } from './etcd-kv-store.ts';
 import { EtcdWatch } from './etcd-store-watch.ts';
 import { translateEtcdError } from './translate-error.ts';
 
@@ -348,6 +350,11 @@ export class EtcdStore implements Store {
     await this.#call({ action: `compact at revision ${rev}`, revision: rev }, (deadline) =>
       this.#client.kv.compact({ revision: rev, physical: true }, { deadline }),
     );
+  }
+
+  /** Raw keys and leases on the same etcd connection (status keys outside the resource tree). */
+  keyValues(): KeyValueStore {
+    return new EtcdKeyValueStore(this.#client, (action, run) => this.#call({ action }, run));
   }
 
   /** Stops every watch and closes the connections. */
