@@ -428,6 +428,14 @@ describe('validate, version, datastore checks', () => {
     assert.deepEqual(await run(['-l', 'verbose', 'get', 'gnp']), { code: 1, out: '', err: 'unknown log level: verbose, expected one of: panic, fatal, error, warn, info, debug\n' });
   });
 
+  test('main() says plainly which Calico commands Percale does not implement', async () => {
+    const { run } = datastore();
+    const r = await run(['node', 'status']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^calicoctl node status is not supported by Percale's calicoctl/);
+    assert.equal((await run(['bogus'])).code, 1);
+  });
+
   test('main() accepts Go flag spellings', async () => {
     const { run } = datastore();
     await run(['apply', '-f=-'], gnp('a'));

@@ -17,7 +17,7 @@ import { runLabel } from './commands/label-command.ts';
 import { runPatch } from './commands/patch-command.ts';
 import { runVersion } from './commands/version-command.ts';
 import { runWriteCommand, type WriteAction } from './commands/write-commands.ts';
-import { isCliError, messageOf } from './errors.ts';
+import { CliError, isCliError, messageOf } from './errors.ts';
 import { Logger, parseLogLevel, type LogLevel } from './logger.ts';
 
 // Flags that take a value, for turning pflag's `-o=yaml` into `-o yaml`.
@@ -164,7 +164,29 @@ function buildProgram(io: CliIO, ctxFor: (level: LogLevel) => CommandContext): C
       await runVersion(context(self), { client: bool(o.client), poll: str(o.poll), config: str(o.config) });
     });
 
-  const migrate = program.command('datastore').description('Calico datastore management.').command('migrate').description('Migrate the contents of an etcdv3 datastore.');
+  // Calico commands Percale does not implement: say so plainly instead of "unknown command".
+  const unsupported = (parent: Command, name: string, description: string) =>
+    parent
+      .command(name)
+      .description(`${description} (not supported by Percale's calicoctl)`)
+      .argument('[args...]')
+      .allowUnknownOption()
+      .helpOption(false)
+      .action((args: string[], _opts: Opts, self: Command) => {
+        const path: string[] = [];
+        for (let c: Command | null = self; c && c.parent; c = c.parent) path.unshift(c.name());
+        const sub = args.find((a) => !a.startsWith('-'));
+        throw new CliError(`calicoctl ${[...path, ...(sub ? [sub] : [])].join(' ')} is not supported by Percale's calicoctl, which manages resources in the etcd datastore (create, apply, replace, delete, get, patch, label, validate, version, datastore migrate lock/unlock)`);
+      });
+  unsupported(program, 'ipam', 'IP address management');
+  unsupported(program, 'node', 'Calico node management');
+  unsupported(program, 'cluster', 'Access cluster information');
+
+  const datastoreCmd = program.command('datastore').description('Calico datastore management.');
+  unsupported(datastoreCmd, 'migrate-policy-names', 'Re-key pre-v3.32 default-tier policies');
+  const migrate = datastoreCmd.command('migrate').description('Migrate the contents of an etcdv3 datastore.');
+  unsupported(migrate, 'export', 'Export the etcd datastore for import into Kubernetes');
+  unsupported(migrate, 'import', 'Import into a Kubernetes datastore');
   for (const [name, lock] of [['lock', true], ['unlock', false]] as const) {
     migrate
       .command(name)
