@@ -12,5 +12,6 @@ export { MemoryStore, type MemoryStoreOptions } from './memory/memory-store.ts';
 export { EtcdStore, type EtcdStoreOptions, type EtcdTlsOptions } from './etcd/etcd-store.ts';
 export type { KeyValueStore, KeyValueEntry, Lease, PutOptions } from './kv-store.ts';
 export { MemoryKeyValueStore, type MemoryKeyValueStoreOptions } from './memory/memory-kv-store.ts';
+export { Syncer, type SyncStatus, type ResourceEvent, type SyncerCallbacks, type SyncerOptions } from './syncer/index.ts';
 export type { ResourceClient } from './client/resource-client.ts';
 export { Client, DEFAULT_ALLOW_PROFILE, BUILTIN_TIERS } from './client/client.ts';
