@@ -207,10 +207,11 @@ export async function prefetchExisting(client: ResourceClient, resources: readon
 export const PREFETCH_MINIMUM = 16;
 
 /**
- * Runs `work` over `items` in input order. Consecutive items that `independent`
- * allows and whose keys differ run concurrently (up to `limit` at a time); any other
- * item waits for everything before it and runs alone. The outcome is the same as
- * one-by-one processing, since concurrent items cannot affect each other.
+ * Runs `work` over `items` in input order. Items that `independent` allows are started
+ * as soon as fewer than `limit` are in flight and no earlier item with the same key is
+ * still running; any other item waits for everything before it and runs alone. The
+ * outcome is the same as one-by-one processing, since items running together cannot
+ * affect each other.
  */
 export async function runInOrder<T, R>(
   items: readonly T[],
@@ -218,23 +219,34 @@ export async function runInOrder<T, R>(
   work: (item: T, index: number) => Promise<R>,
 ): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let i = 0;
-  while (i < items.length) {
+  const inFlight = new Set<Promise<void>>();
+  const byKey = new Map<string, Promise<void>>();
+  const start = (item: T, i: number, key: string | undefined): Promise<void> => {
+    const done: Promise<void> = work(item, i).then(
+      (value) => void (results[i] = { status: 'fulfilled', value }),
+      (reason: unknown) => void (results[i] = { status: 'rejected', reason }),
+    ).finally(() => {
+      inFlight.delete(done);
+      if (key !== undefined && byKey.get(key) === done) byKey.delete(key);
+    });
+    inFlight.add(done);
+    if (key !== undefined) byKey.set(key, done);
+    return done;
+  };
+  for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     if (!options.independent(item)) {
-      [results[i]] = await Promise.allSettled([work(item, i)]);
-      i++;
+      await Promise.all(inFlight);
+      await start(item, i, undefined);
       continue;
     }
-    const batch: number[] = [];
-    const keys = new Set<string>();
-    while (i < items.length && batch.length < options.limit && options.independent(items[i]!) && !keys.has(options.key(items[i]!))) {
-      keys.add(options.key(items[i]!));
-      batch.push(i++);
-    }
-    const settled = await Promise.allSettled(batch.map((j) => work(items[j]!, j)));
-    batch.forEach((j, n) => (results[j] = settled[n]!));
+    const key = options.key(item);
+    const same = byKey.get(key);
+    if (same) await same;
+    while (inFlight.size >= options.limit) await Promise.race(inFlight);
+    void start(item, i, key);
   }
+  await Promise.all(inFlight);
   return results;
 }
 
