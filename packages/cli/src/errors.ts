@@ -6,18 +6,18 @@
  */
 
 /** A failure to report to the user; `stream` says where calicoctl prints it. */
-export class CliError extends Error {
+export class CommandFailedError extends Error {
   readonly code = 'CLI_COMMAND_FAILED';
   readonly stream: 'stdout' | 'stderr';
   constructor(message: string, options?: { stream?: 'stdout' | 'stderr'; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'CliError';
+    this.name = 'CommandFailedError';
     this.stream = options?.stream ?? 'stderr';
   }
 }
 
-/** True for a `CliError`, also across duplicate copies of this module. */
-export function isCliError(err: unknown): err is CliError {
+/** True for a `CommandFailedError`, also across duplicate copies of this module. */
+export function isCommandFailedError(err: unknown): err is CommandFailedError {
   return err instanceof Error && (err as { code?: unknown }).code === 'CLI_COMMAND_FAILED';
 }
 

@@ -3,19 +3,19 @@
  * off by default (`panic`). Only diagnostics go here, never command output.
  * @module
  */
-import { CliError } from './errors.ts';
+import { CommandFailedError } from './errors.ts';
 
 const LEVELS = ['panic', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LEVELS)[number];
 
 /**
  * Parses a level as logrus does (case-insensitive, `warning` = `warn`).
- * @throws {CliError} for an unknown level
+ * @throws {CommandFailedError} for an unknown level
  */
 export function parseLogLevel(text: string): LogLevel {
   const t = text.toLowerCase() === 'warning' ? 'warn' : text.toLowerCase();
   if ((LEVELS as readonly string[]).includes(t)) return t as LogLevel;
-  throw new CliError(`unknown log level: ${text}, expected one of: panic, fatal, error, warn, info, debug`);
+  throw new CommandFailedError(`unknown log level: ${text}, expected one of: panic, fatal, error, warn, info, debug`);
 }
 
 const quote = (v: string) => (/^[\w./:@-]+$/.test(v) ? v : JSON.stringify(v));

@@ -17,7 +17,7 @@ import { runLabel } from './commands/label-command.ts';
 import { runPatch } from './commands/patch-command.ts';
 import { runVersion } from './commands/version-command.ts';
 import { runWriteCommand, type WriteAction } from './commands/write-commands.ts';
-import { CliError, isCliError, messageOf } from './errors.ts';
+import { CommandFailedError, isCommandFailedError, messageOf } from './errors.ts';
 import { Logger, parseLogLevel, type LogLevel } from './logger.ts';
 
 // Flags that take a value, for turning pflag's `-o=yaml` into `-o yaml`.
@@ -176,7 +176,7 @@ function buildProgram(io: CliIO, ctxFor: (level: LogLevel) => CommandContext): C
         const path: string[] = [];
         for (let c: Command | null = self; c && c.parent; c = c.parent) path.unshift(c.name());
         const sub = args.find((a) => !a.startsWith('-'));
-        throw new CliError(`calicoctl ${[...path, ...(sub ? [sub] : [])].join(' ')} is not supported by Percale's calicoctl, which manages resources in the etcd datastore (create, apply, replace, delete, get, patch, label, validate, version, datastore migrate lock/unlock)`);
+        throw new CommandFailedError(`calicoctl ${[...path, ...(sub ? [sub] : [])].join(' ')} is not supported by Percale's calicoctl, which manages resources in the etcd datastore (create, apply, replace, delete, get, patch, label, validate, version, datastore migrate lock/unlock)`);
       });
   unsupported(program, 'ipam', 'IP address management');
   unsupported(program, 'node', 'Calico node management');
@@ -229,7 +229,7 @@ export async function runCalicoctl(argv: readonly string[], io: CliIO): Promise<
       if (err.code === 'calicoctl.missingFile') io.stderr(`${err.message}\n`);
       return err.exitCode;
     }
-    if (isCliError(err)) {
+    if (isCommandFailedError(err)) {
       (err.stream === 'stdout' ? io.stdout : io.stderr)(`${err.message}\n`);
       return 1;
     }

@@ -4,7 +4,7 @@
  * around a migration.
  * @module
  */
-import { CliError, messageOf } from '../errors.ts';
+import { CommandFailedError, messageOf } from '../errors.ts';
 import type { CommandContext } from './context.ts';
 
 export interface DatastoreFlags {
@@ -14,7 +14,7 @@ export interface DatastoreFlags {
 
 /**
  * Runs `datastore migrate lock` (`ready` false) or `unlock` (`ready` true).
- * @throws {CliError}
+ * @throws {CommandFailedError}
  */
 export async function runDatastoreLock(ctx: CommandContext, lock: boolean, flags: DatastoreFlags): Promise<void> {
   const what = lock ? 'locking' : 'unlocking';
@@ -25,19 +25,19 @@ export async function runDatastoreLock(ctx: CommandContext, lock: boolean, flags
       try {
         await client.ensureInitialized();
       } catch (err) {
-        throw new CliError(`unable to initialize cluster information for the datastore migration: ${messageOf(err)}`);
+        throw new CommandFailedError(`unable to initialize cluster information for the datastore migration: ${messageOf(err)}`);
       }
     }
     let info;
     try {
       info = await client.get({ kind: 'ClusterInformation', name: 'default' });
     } catch (err) {
-      throw new CliError(`error retrieving ClusterInformation for ${what}: ${messageOf(err)}`);
+      throw new CommandFailedError(`error retrieving ClusterInformation for ${what}: ${messageOf(err)}`);
     }
     try {
       await client.update({ ...info, spec: { ...(info.spec ?? {}), datastoreReady: !lock } });
     } catch (err) {
-      throw new CliError(`error updating ClusterInformation for ${what}: ${messageOf(err)}`);
+      throw new CommandFailedError(`error updating ClusterInformation for ${what}: ${messageOf(err)}`);
     }
     ctx.io.stdout(lock ? 'Datastore locked.\n' : 'Datastore unlocked.\n');
   } finally {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { DeleteOptions } from '@percale/datastore';
-import { CliError, hasCode, messageOf } from '../errors.ts';
+import { CommandFailedError, hasCode, messageOf } from '../errors.ts';
 import { EmptyInputError, InputError } from '../input/resource-loader.ts';
 import type { CommandContext, FileFlags } from './context.ts';
 import { ResourceActionError, WRITE_CONCURRENCY, isIndependentKind, keyOf, placeNamespace, refusal, runInOrder } from './resource-actions.ts';
@@ -19,7 +19,7 @@ export interface DeleteFlags extends FileFlags {
 
 /**
  * Runs `calicoctl delete`.
- * @throws {CliError}
+ * @throws {CommandFailedError}
  */
 export async function runDelete(ctx: CommandContext, kindArg: string | undefined, names: readonly string[], flags: DeleteFlags): Promise<void> {
   const session = ctx.session(flags);
@@ -28,8 +28,8 @@ export async function runDelete(ctx: CommandContext, kindArg: string | undefined
     try {
       opened = await openWithInput(session, () => resolveTargets(ctx.io, flags, kindArg, names));
     } catch (err) {
-      if (err instanceof InputError) throw new CliError(`failed to execute command: ${err.problems.join('\n')}`);
-      if (err instanceof TargetError || err instanceof EmptyInputError) throw new CliError(err.message);
+      if (err instanceof InputError) throw new CommandFailedError(`failed to execute command: ${err.problems.join('\n')}`);
+      if (err instanceof TargetError || err instanceof EmptyInputError) throw new CommandFailedError(err.message);
       throw err;
     }
     const { client, input } = opened;
@@ -62,7 +62,7 @@ export async function runDelete(ctx: CommandContext, kindArg: string | undefined
     if (deleted > 0) ctx.io.stdout(kind ? `Successfully deleted ${deleted} '${kind}' resource(s)\n` : `Successfully deleted ${deleted} resource(s)\n`);
     if (failures.length) {
       // calicoctl ends each line with a newline and then prints the error with another.
-      throw new CliError(failures.map((f) => (kind ? `Failed to delete '${kind}' resource: ${f}\n` : `Failed to delete resource: ${f}\n`)).join(''));
+      throw new CommandFailedError(failures.map((f) => (kind ? `Failed to delete '${kind}' resource: ${f}\n` : `Failed to delete resource: ${f}\n`)).join(''));
     }
   } finally {
     await session.close();

@@ -6,7 +6,7 @@
  */
 import { kindInfo, type Resource } from '@percale/api';
 import type { ResourceClient } from '@percale/datastore';
-import { CliError, hasCode, messageOf } from '../errors.ts';
+import { CommandFailedError, hasCode, messageOf } from '../errors.ts';
 import { EmptyInputError, InputError } from '../input/resource-loader.ts';
 import { parseOutputFormat, renderObjects, tableNeedsGlobalASNumber, type PrintObject } from '../output/resource-printer.ts';
 import type { CommandContext, FileFlags } from './context.ts';
@@ -71,7 +71,7 @@ async function globalASNumber(client: ResourceClient): Promise<string> {
 
 /**
  * Runs `calicoctl get`.
- * @throws {CliError}
+ * @throws {CommandFailedError}
  */
 export async function runGet(ctx: CommandContext, kindArg: string | undefined, names: readonly string[], flags: GetFlags): Promise<void> {
   const format = parseOutputFormat(flags.output ?? 'ps', Boolean(flags.allNamespaces) || Boolean(flags.namespace));
@@ -81,9 +81,9 @@ export async function runGet(ctx: CommandContext, kindArg: string | undefined, n
     try {
       opened = await openWithInput(session, () => resolveTargets(ctx.io, flags, kindArg, names));
     } catch (err) {
-      if (err instanceof InputError) throw new CliError(`failed to execute command: ${err.problems.join('\n')}`);
-      if (err instanceof TargetError || err instanceof EmptyInputError) throw new CliError(`failed to get resources: ${err.message}`);
-      if (err instanceof CliError && err.stream === 'stderr') throw new CliError(`failed to get resources: ${err.message}`);
+      if (err instanceof InputError) throw new CommandFailedError(`failed to execute command: ${err.problems.join('\n')}`);
+      if (err instanceof TargetError || err instanceof EmptyInputError) throw new CommandFailedError(`failed to get resources: ${err.message}`);
+      if (err instanceof CommandFailedError && err.stream === 'stderr') throw new CommandFailedError(`failed to get resources: ${err.message}`);
       throw err;
     }
     const { client, input } = opened;
@@ -99,7 +99,7 @@ export async function runGet(ctx: CommandContext, kindArg: string | undefined, n
     });
     const cx = tableNeedsGlobalASNumber(objects, format) ? { globalASNumber: await globalASNumber(client) } : {};
     ctx.io.stdout(renderObjects(objects, format, cx));
-    if (errors.length) throw new CliError(errors.join('\n'));
+    if (errors.length) throw new CommandFailedError(errors.join('\n'));
   } finally {
     await session.close();
   }

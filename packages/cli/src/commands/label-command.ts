@@ -4,7 +4,7 @@
  * label and updates it at the version read.
  * @module
  */
-import { CliError, messageOf } from '../errors.ts';
+import { CommandFailedError, messageOf } from '../errors.ts';
 import type { CommandContext } from './context.ts';
 import { ResourceActionError, keyOf, placeNamespace, refusal, updateResource } from './resource-actions.ts';
 import { openWithInput } from './session.ts';
@@ -20,7 +20,7 @@ export interface LabelFlags {
 
 /**
  * Runs `calicoctl label`. `kindArg` is echoed in messages exactly as typed.
- * @throws {CliError}
+ * @throws {CommandFailedError}
  */
 export async function runLabel(ctx: CommandContext, kindArg: string, name: string, labelArg: string, flags: LabelFlags): Promise<void> {
   let key: string;
@@ -29,7 +29,7 @@ export async function runLabel(ctx: CommandContext, kindArg: string, name: strin
     key = labelArg;
   } else {
     const eq = labelArg.indexOf('=');
-    if (eq < 0) throw new CliError(`invalid label ${labelArg}`);
+    if (eq < 0) throw new CommandFailedError(`invalid label ${labelArg}`);
     key = labelArg.slice(0, eq);
     value = labelArg.slice(eq + 1);
   }
@@ -39,8 +39,8 @@ export async function runLabel(ctx: CommandContext, kindArg: string, name: strin
     try {
       opened = await openWithInput(session, () => resolveTargets(ctx.io, { namespace: flags.namespace }, kindArg, [name]));
     } catch (err) {
-      if (err instanceof TargetError) throw new CliError(`failed to get ${kindArg} ${name}, error ${err.message}`);
-      if (err instanceof CliError && err.stream === 'stderr') throw new CliError(`failed to get ${kindArg} ${name}, error ${err.message}`);
+      if (err instanceof TargetError) throw new CommandFailedError(`failed to get ${kindArg} ${name}, error ${err.message}`);
+      if (err instanceof CommandFailedError && err.stream === 'stderr') throw new CommandFailedError(`failed to get ${kindArg} ${name}, error ${err.message}`);
       throw err;
     }
     const { client, input } = opened;
@@ -52,16 +52,16 @@ export async function runLabel(ctx: CommandContext, kindArg: string, name: strin
     } catch (err) {
       // calicoctl's get collects per-resource errors and then finds nothing to label.
       ctx.log.info('Failed to get resource', { error: messageOf(err) });
-      throw new CliError(`${kindArg} ${name} not found`);
+      throw new CommandFailedError(`${kindArg} ${name} not found`);
     }
     const labels = { ...(current.metadata.labels ?? {}) };
     let overwritten = false;
     if (flags.remove) {
-      if (!Object.hasOwn(labels, key)) throw new CliError(`cannot remove label of ${kindArg} ${name}, key ${key} does not exist`);
+      if (!Object.hasOwn(labels, key)) throw new CommandFailedError(`cannot remove label of ${kindArg} ${name}, key ${key} does not exist`);
       delete labels[key];
     } else if (Object.hasOwn(labels, key)) {
       if (!flags.overwrite && labels[key] !== value) {
-        throw new CliError(`failed to update label of ${kindArg} ${name}, key ${key} is already present. please use '--overwrite' to set a new value`);
+        throw new CommandFailedError(`failed to update label of ${kindArg} ${name}, key ${key} is already present. please use '--overwrite' to set a new value`);
       }
       labels[key] = value;
       overwritten = true;
@@ -75,7 +75,7 @@ export async function runLabel(ctx: CommandContext, kindArg: string, name: strin
       await updateResource({ client, sleep: ctx.sleep }, updated);
     } catch (err) {
       ctx.log.info('Failed to update resource', { error: messageOf(err) });
-      throw new CliError(`failed to update ${kindArg} ${name}, label not changed`);
+      throw new CommandFailedError(`failed to update ${kindArg} ${name}, label not changed`);
     }
     if (flags.remove) ctx.io.stdout(`Successfully removed label ${key} from ${kindArg} ${name}\n`);
     else if (overwritten) ctx.io.stdout(`Successfully updated label ${key} on ${kindArg} ${name}\n`);

@@ -6,7 +6,7 @@
  * @module
  */
 import { decodeResource, orderedResource } from '@percale/api';
-import { CliError, messageOf } from '../errors.ts';
+import { CommandFailedError, messageOf } from '../errors.ts';
 import { describeFieldError } from '../input/resource-loader.ts';
 import type { CommandContext } from './context.ts';
 import { ResourceActionError, keyOf, placeNamespace, refusal } from './resource-actions.ts';
@@ -36,7 +36,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 /**
  * Runs `calicoctl patch`.
- * @throws {CliError}
+ * @throws {CommandFailedError}
  */
 export async function runPatch(ctx: CommandContext, kindArg: string, name: string, flags: PatchFlags): Promise<void> {
   const session = ctx.session(flags);
@@ -45,7 +45,7 @@ export async function runPatch(ctx: CommandContext, kindArg: string, name: strin
     try {
       opened = await openWithInput(session, () => resolveTargets(ctx.io, { namespace: flags.namespace }, kindArg, [name]));
     } catch (err) {
-      if (err instanceof TargetError) throw new CliError(err.message);
+      if (err instanceof TargetError) throw new CommandFailedError(err.message);
       throw err;
     }
     const { client, input } = opened;
@@ -73,7 +73,7 @@ export async function runPatch(ctx: CommandContext, kindArg: string, name: strin
         throw new ResourceActionError(`updating existing resource: ${messageOf(err)}`);
       }
     } catch (err) {
-      throw new CliError(`hit error: ${messageOf(err)}`);
+      throw new CommandFailedError(`hit error: ${messageOf(err)}`);
     }
     ctx.io.stdout(`Successfully patched 1 '${kind}' resource\n`);
   } finally {

@@ -7,7 +7,7 @@
  */
 import type { ResourceClient } from '@percale/datastore';
 import { ConfigFileMissingError, describeEndpoints, loadConnectionConfig, type ConnectionConfig } from '../config/connection-config.ts';
-import { CliError, hasCode, messageOf } from '../errors.ts';
+import { CommandFailedError, hasCode, messageOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { clientVersion, comparableVersion } from '../version.ts';
 
@@ -25,7 +25,7 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 3000;
 export type FailureOrder = 'first' | 'before-input' | 'after-input';
 
 /** A session failure with its reporting order. */
-export class SessionError extends CliError {
+export class SessionError extends CommandFailedError {
   readonly order: FailureOrder;
   constructor(message: string, order: FailureOrder, stream: 'stdout' | 'stderr', cause?: unknown) {
     super(message, { stream, cause });

@@ -3,7 +3,7 @@
  * the datastore answers, the cluster's version and type from ClusterInformation.
  * @module
  */
-import { CliError, messageOf } from '../errors.ts';
+import { CommandFailedError, messageOf } from '../errors.ts';
 import { clientVersion, gitCommit } from '../version.ts';
 import type { CommandContext } from './context.ts';
 
@@ -20,7 +20,7 @@ const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1
 
 /**
  * Parses a Go duration (`500ms`, `1m30s`).
- * @throws {CliError} when it is not one
+ * @throws {CommandFailedError} when it is not one
  */
 export function parseGoDuration(text: string): number {
   const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
@@ -30,13 +30,13 @@ export function parseGoDuration(text: string): number {
     total += Number(m[1]) * UNIT_MS[m[2]!]!;
     matched = re.lastIndex;
   }
-  if (text === '' || matched !== text.length) throw new CliError(`invalid poll duration specified: ${text}`);
+  if (text === '' || matched !== text.length) throw new CommandFailedError(`invalid poll duration specified: ${text}`);
   return total;
 }
 
 /**
  * Runs `calicoctl version`.
- * @throws {CliError}
+ * @throws {CommandFailedError}
  */
 export async function runVersion(ctx: CommandContext, flags: VersionFlags): Promise<void> {
   const pollMs = flags.poll ? parseGoDuration(flags.poll) : 0;
@@ -53,7 +53,7 @@ export async function runVersion(ctx: CommandContext, flags: VersionFlags): Prom
         ctx.io.stdout('Unable to detect installed Calico version\n');
         return;
       }
-      throw new CliError(`unable to retrieve Cluster Version or Type: ${opened.error.message.replace(/^Failed to create Calico API client: /, '')}`);
+      throw new CommandFailedError(`unable to retrieve Cluster Version or Type: ${opened.error.message.replace(/^Failed to create Calico API client: /, '')}`);
     }
     let shown = { version: '', type: '' };
     for (;;) {
@@ -71,7 +71,7 @@ export async function runVersion(ctx: CommandContext, flags: VersionFlags): Prom
         shown = { version: '', type: '' };
       }
       if (!pollMs) {
-        if (error) throw new CliError(error);
+        if (error) throw new CommandFailedError(error);
         return;
       }
       if (error) ctx.io.stderr(`${error}\n`);

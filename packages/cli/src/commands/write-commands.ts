@@ -13,7 +13,7 @@ import {
   workloadEndpointName,
   type Resource,
 } from '@percale/api';
-import { CliError, hasCode, messageOf } from '../errors.ts';
+import { CommandFailedError, hasCode, messageOf } from '../errors.ts';
 import { EmptyInputError, InputError, describeOrigin, loadResources, type LoadedResource } from '../input/resource-loader.ts';
 import type { CommandContext, FileFlags } from './context.ts';
 import {
@@ -57,11 +57,11 @@ function singleKind(resources: readonly { resource: Resource }[]): string | unde
 const bracket = (errors: readonly string[]) => `[${errors.join(' ')}]`;
 
 /** calicoctl's "nothing was done" message for create/apply/validate and replace. */
-function allFailed(action: WriteAction, total: number, kind: string | undefined, errors: readonly string[]): CliError {
+function allFailed(action: WriteAction, total: number, kind: string | undefined, errors: readonly string[]): CommandFailedError {
   const list = action === 'replace' ? errors.join('\n') : bracket(errors);
-  if (total === 1) return new CliError(`failed to ${action} '${kind}' resource: ${list}`);
-  if (kind) return new CliError(`failed to ${action} any '${kind}' resources: ${list}`);
-  return new CliError(`failed to ${action} any resources: ${list}`);
+  if (total === 1) return new CommandFailedError(`failed to ${action} '${kind}' resource: ${list}`);
+  if (kind) return new CommandFailedError(`failed to ${action} any '${kind}' resources: ${list}`);
+  return new CommandFailedError(`failed to ${action} any resources: ${list}`);
 }
 
 function locate(item: LoadedResource, res: Resource): string {
@@ -124,15 +124,15 @@ function writeOne(action: Exclude<WriteAction, 'validate'>, env: ActionEnv, res:
   }
 }
 
-function inputFailure(err: unknown): CliError {
-  if (err instanceof InputError) return new CliError(`failed to execute command: ${err.problems.join('\n')}`);
-  if (err instanceof EmptyInputError) return new CliError(err.message);
-  return err instanceof CliError ? err : new CliError(messageOf(err), { cause: err });
+function inputFailure(err: unknown): CommandFailedError {
+  if (err instanceof InputError) return new CommandFailedError(`failed to execute command: ${err.problems.join('\n')}`);
+  if (err instanceof EmptyInputError) return new CommandFailedError(err.message);
+  return err instanceof CommandFailedError ? err : new CommandFailedError(messageOf(err), { cause: err });
 }
 
 /**
  * Runs create, apply, replace or validate over the resources in `-f`.
- * @throws {CliError} with calicoctl's message when anything failed
+ * @throws {CommandFailedError} with calicoctl's message when anything failed
  */
 export async function runWriteCommand(ctx: CommandContext, action: WriteAction, flags: WriteFlags): Promise<void> {
   const load = () => loadResources({
@@ -208,7 +208,7 @@ async function execute(ctx: CommandContext, action: WriteAction, flags: WriteFla
       return;
     }
     out(kind ? `Partial success: replaced the first ${total} out of ${total} '${kind}' resources:\n` : `Partial success: replaced the first ${total} out of ${total} resources:\n`);
-    throw new CliError(`hit error: ${errors[errors.length - 1]}`);
+    throw new CommandFailedError(`hit error: ${errors[errors.length - 1]}`);
   }
   report(ctx, action, total, kind, total - errors.length, errors);
 }
@@ -224,6 +224,6 @@ function report(ctx: CommandContext, action: WriteAction, total: number, kind: s
   if (handled - errors.length > 0) {
     ctx.io.stdout(kind ? `Partial success: ${past} the first ${handled} out of ${total} '${kind}' resources:\n` : `Partial success: ${past} the first ${handled} out of ${total} resources:\n`);
   }
-  throw new CliError(`hit error: ${bracket(errors)}`);
+  throw new CommandFailedError(`hit error: ${bracket(errors)}`);
 }
 

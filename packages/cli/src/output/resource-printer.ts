@@ -5,7 +5,7 @@
  * @module
  */
 import { API_VERSION, orderedResource, type Resource } from '@percale/api';
-import { CliError } from '../errors.ts';
+import { CommandFailedError } from '../errors.ts';
 import { toGoJson } from './go-json.ts';
 import { formatTable } from './tabwriter.ts';
 import { columnsFor, needsGlobalASNumber, type CellContext } from './table-columns.ts';
@@ -28,7 +28,7 @@ export type OutputFormat =
 
 /**
  * Parses `-o`. `printNamespace` is whether `-n` or `-A` was given.
- * @throws {CliError} for an unknown or unsupported format
+ * @throws {CommandFailedError} for an unknown or unsupported format
  */
 export function parseOutputFormat(output: string, printNamespace: boolean): OutputFormat {
   switch (output) {
@@ -48,13 +48,13 @@ export function parseOutputFormat(output: string, printNamespace: boolean): Outp
   switch (key) {
     case 'go-template':
     case 'go-template-file':
-      if (value === '') throw new CliError(key === 'go-template' ? 'need to specify a template' : 'need to specify a template file');
-      throw new CliError(`output format '${key}' is not supported by Percale's calicoctl (Go templates need the Go runtime); use -o yaml, -o json, -o wide or -o custom-columns=<COLUMN>,... instead`);
+      if (value === '') throw new CommandFailedError(key === 'go-template' ? 'need to specify a template' : 'need to specify a template file');
+      throw new CommandFailedError(`output format '${key}' is not supported by Percale's calicoctl (Go templates need the Go runtime); use -o yaml, -o json, -o wide or -o custom-columns=<COLUMN>,... instead`);
     case 'custom-columns':
-      if (value === '') throw new CliError('need to specify at least one column');
+      if (value === '') throw new CommandFailedError('need to specify at least one column');
       return { type: 'table', headings: value.split(','), wide: false, printNamespace: false };
   }
-  throw new CliError(`unrecognized output format '${output}'`);
+  throw new CommandFailedError(`unrecognized output format '${output}'`);
 }
 
 function listObject(list: ListResult): Record<string, unknown> {
@@ -75,7 +75,7 @@ function table(kind: string, items: readonly Resource[], format: Extract<OutputF
   const cells = headings.map((h) => {
     const cell = columns.cells[h];
     if (!cell) {
-      throw new CliError(`unknown heading ${h}, valid values are: ${Object.keys(columns.cells).sort().join(', ')}`);
+      throw new CommandFailedError(`unknown heading ${h}, valid values are: ${Object.keys(columns.cells).sort().join(', ')}`);
     }
     return cell;
   });
@@ -99,7 +99,7 @@ export function tableNeedsGlobalASNumber(objects: readonly PrintObject[], format
  * Renders the result sequence. YAML and JSON print a single element on its own and
  * several as an array (`null` when there are none); JSON has no trailing newline.
  * Tables print one table per element, each followed by an empty line.
- * @throws {CliError} for an unknown custom column
+ * @throws {CommandFailedError} for an unknown custom column
  */
 export function renderObjects(objects: readonly PrintObject[], format: OutputFormat, cx: CellContext = {}): string {
   if (format.type === 'yaml' || format.type === 'json') {
