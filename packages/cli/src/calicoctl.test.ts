@@ -185,6 +185,30 @@ describe('create, apply, replace', () => {
     assert.deepEqual(await run(['apply', '--skip-empty', '-f', '-'], '\n'), { code: 0, out: 'No resources specified\n', err: '' });
   });
 
+  test('main() derives and checks WorkloadEndpoint names before writing anything', async () => {
+    const { run, client } = datastore();
+    const wep = (name: string) => `apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata:${name ? `\n  name: ${name}` : ''}
+  namespace: openstack-region-one
+spec:
+  orchestrator: openstack
+  workload: 0f6d1c9e-1b7a
+  node: r1-compute-1
+  endpoint: 8e80eb60-cae1
+  interfaceName: tap8e80eb60-ca
+  ipNetworks:
+  - 10.65.0.2/32
+`;
+    const derived = 'r1--compute--1-openstack-0f6d1c9e--1b7a-8e80eb60--cae1';
+    const bad = await run(['apply', '-f', '-'], `${wep('')}---\n${wep('wrong-name')}`);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /stdin document 2, WorkloadEndpoint\(openstack-region-one\/wrong-name\): error with field Metadata\.Name = 'wrong-name' \(the WorkloadEndpoint name does not match the primary identifiers assigned in the Spec: expected name r1--compute--1-openstack-0f6d1c9e--1b7a-8e80eb60--cae1\)/);
+    assert.equal((await client.list({ kind: 'WorkloadEndpoint' })).items.length, 0);
+    assert.equal((await run(['apply', '-f', '-'], wep(''))).code, 0);
+    assert.equal((await run(['get', 'wep', '-n', 'openstack-region-one', '-o', 'wide'])).out.split('\n')[1]!.split(/ +/)[1], derived);
+  });
+
   test('main() reads List documents, arrays and JSON', async () => {
     const { run } = datastore();
     const list = `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicyList\nitems:\n- metadata:\n    name: l1\n  spec:\n    selector: all()\n- metadata:\n    name: l2\n  spec: {}\n`;

@@ -110,7 +110,7 @@ export class DatastoreSession {
   // Reads ClusterInformation/default: proves etcd answers, and feeds the version check.
   async #probe(client: ResourceClient, config: ConnectionConfig): Promise<void> {
     const { allowVersionMismatch, log } = this.#options;
-    const ms = this.#options.probeTimeoutMs ?? 3000;
+    const ms = this.#options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
     let info: Awaited<ReturnType<ResourceClient['get']>> | typeof TIMEOUT | undefined;
     try {
       info = await withDeadline(client.get({ kind: 'ClusterInformation', name: 'default' }), ms);

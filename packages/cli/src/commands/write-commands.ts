@@ -70,16 +70,28 @@ function locate(item: LoadedResource, res: Resource): string {
 
 const prepared = (item: LoadedResource, resource: Resource): Prepared => ({ resource, origin: describeOrigin(item.origin) });
 
-// The WorkloadEndpoint name Calico's client derives when none is given.
+/**
+ * The WorkloadEndpoint name check Calico's client makes: an empty name is derived from
+ * the spec's identifiers, a given one must equal that derivation.
+ * @throws {ValidationError} with the client's wording
+ */
 function withWorkloadEndpointName(res: Resource): Resource {
-  if (res.kind !== 'WorkloadEndpoint' || res.metadata.name) return res;
+  if (res.kind !== 'WorkloadEndpoint') return res;
   const spec = (res.spec ?? {}) as Record<string, unknown>;
   const str = (k: string) => (typeof spec[k] === 'string' ? (spec[k] as string) : '');
-  const name = workloadEndpointName({
+  const expected = workloadEndpointName({
     node: str('node'), orchestrator: str('orchestrator'), workload: str('workload'),
     pod: str('pod'), containerID: str('containerID'), endpoint: str('endpoint'),
   });
-  return { ...res, metadata: { ...res.metadata, name } };
+  if (!res.metadata.name) return { ...res, metadata: { ...res.metadata, name: expected } };
+  if (res.metadata.name !== expected) {
+    throw new ValidationError([{
+      field: 'Metadata.Name',
+      value: res.metadata.name,
+      reason: `the WorkloadEndpoint name does not match the primary identifiers assigned in the Spec: expected name ${expected}`,
+    }]);
+  }
+  return res;
 }
 
 /**
@@ -103,7 +115,11 @@ function prepare(action: WriteAction, item: LoadedResource, namespace: string | 
   if (action === 'create' && res.metadata.resourceVersion) {
     return { error: `${where}: error with field Metadata.ResourceVersion = '${res.metadata.resourceVersion}' (field must not be set for a Create request)` };
   }
-  res = withWorkloadEndpointName(res);
+  try {
+    res = withWorkloadEndpointName(res);
+  } catch (err) {
+    return { error: `${where}: ${messageOf(err)}` };
+  }
   const errors = validateResource(applyCreateDefaults(res));
   if (errors.length) return { error: `${locate(item, res)}: ${ValidationError.render(errors)}` };
   return prepared(item, res);
