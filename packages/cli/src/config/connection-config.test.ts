@@ -60,6 +60,12 @@ for (const [name, text, message] of invalid) {
   });
 }
 
+test('loadConnectionConfig() reads host:port as plain HTTP and rejects what is no URL', noDefaultFile, async () => {
+  assert.deepEqual((await loadConnectionConfig({ env: { ETCD_ENDPOINTS: '10.0.0.1:2379, https://b:2379' } })).etcdEndpoints, ['http://10.0.0.1:2379', 'https://b:2379']);
+  await assert.rejects(loadConnectionConfig({ env: { ETCD_ENDPOINTS: 'ftp://x:21' } }), { message: 'invalid etcd endpoint "ftp://x:21": expected a URL such as http://127.0.0.1:2379 or https://etcd.example.com:2379' });
+  await assert.rejects(loadConnectionConfig({ env: { ETCD_ENDPOINTS: 'http://[bad' } }), /invalid etcd endpoint/);
+});
+
 test('loadConnectionConfig() rejects DATASTORE_TYPE=kubernetes from the environment', noDefaultFile, async () => {
   await assert.rejects(loadConnectionConfig({ env: { DATASTORE_TYPE: 'kubernetes' } }), /is not supported/);
 });

@@ -162,9 +162,21 @@ function toConfig(spec: Spec, source: ConnectionConfig['source'], path?: string)
   const inline = Boolean(str(spec.etcdKey) || str(spec.etcdCert) || str(spec.etcdCACert));
   const files = Boolean(str(spec.etcdKeyFile) || str(spec.etcdCertFile) || str(spec.etcdCACertFile));
   if (inline && files) throw new ConnectionConfigError('Cannot mix inline certificate-key and certificate / key files');
+  // etcd's client takes a bare host:port as a plain-HTTP endpoint, so we do too.
   const etcdEndpoints = endpointsText
-    ? endpointsText.split(',').map((e) => e.trim()).filter(Boolean)
+    ? endpointsText.split(',').map((e) => e.trim()).filter(Boolean).map((e) => (e.includes('://') ? e : `http://${e}`))
     : discovery ? [] : [DEFAULT_ETCD_ENDPOINT];
+  for (const e of etcdEndpoints) {
+    let url: URL | undefined;
+    try {
+      url = new URL(e);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:', 'unix:', 'unixs:'].includes(url.protocol)) {
+      throw new ConnectionConfigError(`invalid etcd endpoint "${e}": expected a URL such as http://127.0.0.1:2379 or https://etcd.example.com:2379`);
+    }
+  }
   const config: Record<string, unknown> = {
     datastoreType: 'etcdv3',
     etcdEndpoints: Object.freeze(etcdEndpoints),
