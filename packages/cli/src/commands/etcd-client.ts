@@ -1,6 +1,7 @@
 /**
  * The default client factory: a validating client over an `EtcdStore` built from
- * the connection config, with endpoints from the config or from DNS SRV discovery.
+ * the connection config (Tier reads cached for the run, see `TierCachingStore`), with
+ * endpoints from the config or from DNS SRV discovery.
  * The datastore package (and with it the etcd/gRPC client) is loaded only here, so
  * offline commands start without it.
  * @module
@@ -8,6 +9,7 @@
 import { resolveSrv } from 'node:dns/promises';
 import type { ResourceClient } from '@percale/datastore';
 import type { ConnectionConfig } from '../config/connection-config.ts';
+import { TierCachingStore } from './tier-caching-store.ts';
 
 /** Looks up etcd client URLs the way etcd's SRV discovery does (TLS records first). */
 export async function discoverEndpoints(domain: string): Promise<string[]> {
@@ -43,5 +45,5 @@ export async function connectEtcd(config: ConnectionConfig): Promise<ResourceCli
     // Like Calico, credentials are used only when both are set.
     ...(config.etcdUsername && config.etcdPassword && { username: config.etcdUsername, password: config.etcdPassword }),
   });
-  return new datastore.Client(store);
+  return new datastore.Client(new TierCachingStore(store));
 }
