@@ -1,0 +1,209 @@
+/**
+ * The composition root over MemoryStore with fake parts: start-up waits for datastoreReady,
+ * the datastore's configuration is merged, events reach the calc graph, nothing is applied
+ * before in-sync, status and health are reported, configuration changes restart (129),
+ * signals stop cleanly, and a failing apply ends the agent.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Resource } from '@percale/api';
+import { freePort, MemoryKeyValueStore, MemoryStore, type ResourceEvent } from '@percale/datastore';
+import { readLocalConfigSources, resolveConfig, type AgentConfig } from './config/index.ts';
+import { SILENT_LOGGER } from './logging/logger.ts';
+import { CONFIG_CHANGED_EXIT_CODE, parseAgentArgs, runAgent, type AgentParts, type PartsContext } from './main.ts';
+import type { DataplaneMessage } from './messages.ts';
+
+const clusterInfo = (ready: boolean): Resource => ({
+  apiVersion: 'projectcalico.org/v3', kind: 'ClusterInformation', metadata: { name: 'default' },
+  spec: { clusterGUID: 'g1', clusterType: 'openstack', calicoVersion: 'v3.30.0', datastoreReady: ready },
+});
+const felixDefault = (spec: Record<string, unknown>): Resource => ({ apiVersion: 'projectcalico.org/v3', kind: 'FelixConfiguration', metadata: { name: 'default' }, spec });
+const wep = (name: string, node = 'compute-1'): Resource => ({
+  apiVersion: 'projectcalico.org/v3', kind: 'WorkloadEndpoint', metadata: { namespace: 'openstack-region-r1', name },
+  spec: { node, orchestrator: 'openstack', workload: 'vm-1', endpoint: name, interfaceName: `tap${name.slice(0, 11)}`, ipNetworks: ['10.65.0.2/32'] },
+});
+
+/** Fake parts that record what the agent does with them. */
+class Fakes {
+  events: ResourceEvent[] = [];
+  inSyncCalls = 0;
+  pending: DataplaneMessage[] = [];
+  dataplaneMessages: DataplaneMessage[] = [];
+  dataplaneApplies = 0;
+  appliesBeforeReady = 0;
+  hostReady = false;
+  failApply = false;
+  ctx: PartsContext | undefined;
+  config: AgentConfig | undefined;
+  stopped = false;
+
+  create = (ctx: PartsContext): AgentParts => {
+    this.ctx = ctx;
+    this.config = ctx.config;
+    return {
+      calc: {
+        onUpdate: (e) => {
+          this.events.push(e);
+          if (e.type !== 'DELETED' && e.resource.kind === 'WorkloadEndpoint' && (e.resource.spec as { node?: string }).node === ctx.config.FelixHostname) {
+            const spec = e.resource.spec as { orchestrator: string; workload: string; endpoint: string; interfaceName: string };
+            this.pending.push({
+              type: 'endpoint-update', id: { namespace: e.resource.metadata.namespace!, name: e.resource.metadata.name! },
+              endpoint: { interfaceName: spec.interfaceName, orchestrator: spec.orchestrator, workload: spec.workload, endpoint: spec.endpoint, ipv4Nets: [], ipv6Nets: [], ipv4NAT: [], ipv6NAT: [], profileIds: [], tiers: [], allowSpoofedSourcePrefixes: [] },
+            });
+          }
+        },
+        onInSync: () => {
+          this.inSyncCalls++;
+          this.pending.push({ type: 'in-sync' });
+        },
+        flush: () => this.pending.splice(0),
+      },
+      dataplane: {
+        onMessage: (m) => this.dataplaneMessages.push(m),
+        apply: async () => {
+          if (!this.hostReady) this.appliesBeforeReady++;
+          if (this.failApply) throw new Error('nft gave up after 10 attempts');
+          this.dataplaneApplies++;
+        },
+      },
+      hostNetworking: {
+        get ready() {
+          return fakes.hostReady;
+        },
+        routeCount: 1,
+        start: async () => undefined,
+        stop: async () => {
+          this.stopped = true;
+        },
+        onMessage: (m) => {
+          if (m.type === 'in-sync') this.hostReady = true;
+          if (m.type === 'endpoint-update') ctx.onEndpointStatus(m.id, 'up');
+        },
+        apply: async () => undefined,
+      },
+    };
+  };
+}
+let fakes: Fakes;
+
+async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await delay(5);
+  }
+}
+
+async function setup(env: Record<string, string> = {}) {
+  fakes = new Fakes();
+  const store = new MemoryStore();
+  const kv = new MemoryKeyValueStore();
+  const local = await readLocalConfigSources({ configFile: '/nonexistent/felix.cfg', env, hostname: 'compute-1' });
+  const initial = resolveConfig(local);
+  let stop: (code: number) => void = () => undefined;
+  const stopSignal = new Promise<number>((r) => {
+    stop = r;
+  });
+  const run = runAgent({
+    local, initial, store, kv, log: SILENT_LOGGER, createParts: fakes.create, stopSignal,
+    timing: { datastoreReadyPollMs: 10, applyRefillMs: 5, retryMs: 50, restartPauseMs: 0, firstStatusReportMs: 0 },
+  });
+  return { store, kv, run, stop };
+}
+
+describe('runAgent()', () => {
+  test('runAgent() waits for datastoreReady, merges datastore config, syncs, applies after in-sync and reports status', async () => {
+    const healthPort = await freePort();
+    const { store, kv, run, stop } = await setup({ FELIX_HEALTHENABLED: 'true', FELIX_HEALTHHOST: '127.0.0.1', FELIX_HEALTHPORT: String(healthPort), FELIX_OPENSTACKREGION: 'r1' });
+    await until('health server', async () => (await fetch(`http://127.0.0.1:${healthPort}/liveness`).then((r) => r.status).catch(() => 0)) === 200);
+    assert.equal((await fetch(`http://127.0.0.1:${healthPort}/readiness`)).status, 503);
+    await store.create(clusterInfo(false));
+    await delay(30);
+    assert.equal(fakes.ctx, undefined, 'nothing starts before datastoreReady');
+
+    await store.create(felixDefault({ interfacePrefix: 'tap', endpointReportingEnabled: true, endpointReportingDelay: '10ms', reportingInterval: '30s' }));
+    await store.create(wep('port1'));
+    await store.create(wep('port2', 'compute-2'));
+    const ci = await store.get({ kind: 'ClusterInformation', name: 'default' });
+    await store.update({ ...ci, spec: { ...ci.spec, datastoreReady: true } });
+
+    await until('first apply', () => fakes.dataplaneApplies > 0);
+    assert.deepEqual(fakes.config?.InterfacePrefix, ['tap']);
+    assert.equal(fakes.config?.OpenstackRegion, 'r1');
+    assert.equal(fakes.inSyncCalls, 1);
+    assert.equal(fakes.appliesBeforeReady, 0, 'no apply before calc in-sync and interface in-sync');
+    assert.deepEqual(new Set(fakes.events.map((e) => (e.type === 'DELETED' ? e.previous : e.resource).kind)), new Set(['ClusterInformation', 'FelixConfiguration', 'WorkloadEndpoint']));
+
+    await until('heartbeat', async () => (await kv.get('/calico/felix/v2/region-r1/host/compute-1/status')) !== undefined);
+    await until('endpoint status', async () => (await kv.get('/calico/felix/v2/region-r1/host/compute-1/workload/openstack/openstack-region-r1%2fvm-1/endpoint/port1'))?.value === '{"status":"up"}');
+    await until('ready', async () => (await fetch(`http://127.0.0.1:${healthPort}/readiness`).then((r) => r.status)) === 200);
+
+    stop(0);
+    assert.equal(await run, 0);
+    assert.equal(fakes.stopped, true);
+    await assert.rejects(fetch(`http://127.0.0.1:${healthPort}/liveness`), 'the health server is closed');
+  });
+
+  test('runAgent() restarts with status 129 when a datastore parameter changes', async () => {
+    const { store, run } = await setup();
+    await store.create(clusterInfo(true));
+    await store.create(felixDefault({ interfacePrefix: 'tap' }));
+    await until('in sync', () => fakes.inSyncCalls === 1);
+    const fc = await store.get({ kind: 'FelixConfiguration', name: 'default' });
+    await store.update({ ...fc, spec: { interfacePrefix: 'tap', metadataPort: 8776 } });
+    assert.equal(await run, CONFIG_CHANGED_EXIT_CODE);
+  });
+
+  test('runAgent() carries on when only ClusterGUID changes', async () => {
+    const { store, run, stop } = await setup();
+    await store.create(clusterInfo(true));
+    await until('in sync', () => fakes.inSyncCalls === 1);
+    const ci = await store.get({ kind: 'ClusterInformation', name: 'default' });
+    await store.update({ ...ci, spec: { ...ci.spec, clusterGUID: 'g2' } });
+    await delay(50);
+    stop(0);
+    assert.equal(await run, 0);
+  });
+
+  test('runAgent() restarts when the datastore stops being ready', async () => {
+    const { store, run } = await setup();
+    await store.create(clusterInfo(true));
+    await until('in sync', () => fakes.inSyncCalls === 1);
+    const ci = await store.get({ kind: 'ClusterInformation', name: 'default' });
+    await store.update({ ...ci, spec: { ...ci.spec, datastoreReady: false } });
+    assert.equal(await run, CONFIG_CHANGED_EXIT_CODE);
+  });
+
+  test('runAgent() fails on an invalid value in the datastore, naming it', async () => {
+    const { store, run } = await setup();
+    await store.create(felixDefault({ openstackRegion: 'Region_One' }));
+    await store.create(clusterInfo(true));
+    await assert.rejects(run, /OpenstackRegion "Region_One" \(from datastore \(global\)\): must be a valid DNS label/);
+  });
+
+  test('runAgent() ends with the error when the dataplane gives up (fail closed)', async () => {
+    const { store, run } = await setup();
+    await store.create(clusterInfo(true));
+    await until('first apply', () => fakes.dataplaneApplies > 0);
+    fakes.failApply = true;
+    await store.create(wep('port3'));
+    await assert.rejects(run, /nft gave up/);
+    assert.equal(fakes.stopped, true, 'parts are stopped on the way out');
+  });
+
+  test('runAgent() stops cleanly while still waiting for the datastore', async () => {
+    const { run, stop } = await setup();
+    await delay(20);
+    stop(0);
+    assert.equal(await run, 0);
+  });
+});
+
+test('parseAgentArgs() reads --config-file and -c and refuses unknown arguments', () => {
+  assert.deepEqual(parseAgentArgs(['--config-file', '/etc/calico/felix.cfg']), { help: false, configFile: '/etc/calico/felix.cfg' });
+  assert.deepEqual(parseAgentArgs(['-c', 'x.cfg']), { help: false, configFile: 'x.cfg' });
+  assert.deepEqual(parseAgentArgs(['--config-file=y.cfg']), { help: false, configFile: 'y.cfg' });
+  assert.throws(() => parseAgentArgs(['--bogus']), /unknown argument "--bogus"/);
+  assert.throws(() => parseAgentArgs(['-c']), /needs a path/);
+});
