@@ -295,6 +295,10 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
     );
     syncer.start();
     cleanups.push(() => syncer.stop());
+    metrics.registry.onCollect(() => {
+      const started = syncer.resyncsStarted - metrics.resyncsStarted.get();
+      if (started > 0) metrics.resyncsStarted.inc(started);
+    });
     reportCalcHealth();
 
     // The apply loop: leaky-bucket throttled, batching whatever arrived meanwhile.
