@@ -1,0 +1,169 @@
+/**
+ * Turns the calculation graph's IP sets into named nft sets, one per family: `net` sets as
+ * interval sets holding the maximal cover of their CIDRs (nft rejects overlapping intervals),
+ * `ip-and-port` sets as `addr . inet_proto . inet_service` concatenations. Membership changes
+ * become element adds and deletes, never set rewrites.
+ * @module
+ */
+import { canonicalNet, parseCidr } from '../drivers/nftables/cidr.ts';
+import { ipPortElement } from '../drivers/nftables/elements.ts';
+import type { NftTable } from '../drivers/nftables/nft-table.ts';
+import type { DataplaneMessage, IPSetType } from '../messages.ts';
+import { SILENT_LOG, type Manager, type ManagerLog } from './manager.ts';
+import { CoverDelta, NetCover } from './net-cover.ts';
+import { SetNames } from './names.ts';
+
+type Op =
+  | { type: 'update'; id: string; setType: IPSetType; members: readonly string[] }
+  | { type: 'delta'; id: string; added: readonly string[]; removed: readonly string[] }
+  | { type: 'remove'; id: string };
+
+/** Members of one IP set in one family: the cover (`net`) or the element texts (`ip-and-port`). */
+interface FamilyMembers {
+  readonly cover?: NetCover;
+  readonly plain?: Set<string>;
+}
+
+interface IPSetState {
+  readonly setType: IPSetType;
+  readonly families: Map<4 | 6, FamilyMembers>;
+}
+
+/** Keeps one nft set per IP set ID and family. */
+export class IPSetManager implements Manager {
+  readonly #table: NftTable;
+  readonly #families: readonly (4 | 6)[];
+  readonly #log: ManagerLog;
+  readonly #ops: Op[] = [];
+  readonly #sets = new Map<string, IPSetState>();
+  #invalidMembers = 0;
+
+  constructor(table: NftTable, families: readonly (4 | 6)[], log: ManagerLog = SILENT_LOG) {
+    this.#table = table;
+    this.#families = families;
+    this.#log = log;
+  }
+
+  onUpdate(msg: DataplaneMessage): void {
+    switch (msg.type) {
+      case 'ipset-update':
+        this.#ops.push({ type: 'update', id: msg.id, setType: msg.setType, members: msg.members });
+        break;
+      case 'ipset-delta':
+        this.#ops.push({ type: 'delta', id: msg.id, added: msg.added, removed: msg.removed });
+        break;
+      case 'ipset-remove':
+        this.#ops.push({ type: 'remove', id: msg.id });
+        break;
+      default:
+    }
+  }
+
+  /** Members that could not be parsed and were left out (each is logged). */
+  get invalidMembers(): number {
+    return this.#invalidMembers;
+  }
+
+  completeDeferredWork(): void {
+    for (const op of this.#ops) {
+      if (op.type === 'update') this.#update(op.id, op.setType, op.members);
+      else if (op.type === 'delta') this.#delta(op.id, op.added, op.removed);
+      else this.#remove(op.id);
+    }
+    this.#ops.length = 0;
+  }
+
+  #create(id: string, setType: IPSetType): IPSetState {
+    const state: IPSetState = { setType, families: new Map() };
+    for (const f of this.#families) {
+      const addr = f === 4 ? 'ipv4_addr' : 'ipv6_addr';
+      const name = SetNames.ipSet(id, f);
+      if (setType === 'net') {
+        this.#table.setSet({ name, type: [addr], interval: true });
+        state.families.set(f, { cover: new NetCover() });
+      } else {
+        this.#table.setSet({ name, type: [addr, 'inet_proto', 'inet_service'] });
+        state.families.set(f, { plain: new Set() });
+      }
+    }
+    this.#sets.set(id, state);
+    return state;
+  }
+
+  #update(id: string, setType: IPSetType, members: readonly string[]): void {
+    let state = this.#sets.get(id);
+    if (state && state.setType !== setType) {
+      this.#remove(id);
+      state = undefined;
+    }
+    state ??= this.#create(id, setType);
+    // Replace the membership: drop what is no longer listed; the driver nets out re-adds.
+    const keep = new Set(members.map((m) => this.#key(setType, m)));
+    const stale: string[] = [];
+    for (const fm of state.families.values()) {
+      for (const k of fm.cover?.memberTexts() ?? fm.plain ?? []) if (!keep.has(k)) stale.push(k);
+    }
+    this.#apply(id, state, members, stale);
+  }
+
+  #delta(id: string, added: readonly string[], removed: readonly string[]): void {
+    const state = this.#sets.get(id);
+    if (!state) {
+      this.#log.warn('Delta for an unknown IP set ignored', { id, added: added.length, removed: removed.length });
+      return;
+    }
+    this.#apply(id, state, added, removed);
+  }
+
+  #remove(id: string): void {
+    if (!this.#sets.delete(id)) return;
+    for (const f of this.#families) this.#table.deleteSet(SetNames.ipSet(id, f));
+  }
+
+  /** The canonical identity of a member: cover key for nets, element text for ip-and-port. */
+  #key(setType: IPSetType, member: string): string {
+    return (setType === 'net' ? canonicalNet(member) : ipPortElement(member)?.text) ?? member;
+  }
+
+  #apply(id: string, state: IPSetState, added: readonly string[], removed: readonly string[]): void {
+    const deltas = new Map<4 | 6, CoverDelta>();
+    for (const f of state.families.keys()) deltas.set(f, new CoverDelta());
+    const locate = (member: string): [4 | 6, string] | undefined => {
+      if (state.setType === 'net') {
+        const c = parseCidr(member);
+        return c ? [c.family, member] : undefined;
+      }
+      const el = ipPortElement(member);
+      return el ? [el.family, el.text] : undefined;
+    };
+    for (const m of removed) {
+      const at = locate(m);
+      const fm = at && state.families.get(at[0]);
+      if (!at || !fm) continue;
+      const d = deltas.get(at[0])!;
+      if (fm.cover) fm.cover.remove(at[1], d);
+      else if (fm.plain!.delete(at[1])) d.remove(at[1]);
+    }
+    for (const m of added) {
+      const at = locate(m);
+      if (!at) {
+        this.#invalidMembers++;
+        this.#log.warn('IP set member cannot be parsed; left out', { id, member: m });
+        continue;
+      }
+      const fm = state.families.get(at[0]);
+      if (!fm) continue; // an IPv6 member while IPv6 is disabled
+      const d = deltas.get(at[0])!;
+      if (fm.cover) fm.cover.add(at[1], d);
+      else if (!fm.plain!.has(at[1])) {
+        fm.plain!.add(at[1]);
+        d.add(at[1]);
+      }
+    }
+    for (const [f, d] of deltas) {
+      const name = SetNames.ipSet(id, f);
+      if (d.removed.size > 0) this.#table.removeElements(name, d.removed);
+      if (d.added.size > 0) this.#table.addElements(name, d.added);
+    }
+  }
+}

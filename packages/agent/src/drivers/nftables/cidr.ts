@@ -1,0 +1,174 @@
+/**
+ * IPv4/IPv6 networks as the nftables dataplane needs them: parsing the CIDRs the calculation graph
+ * sends, containment tests, and formatting exactly as `nft` lists addresses (glibc
+ * `inet_ntop`), so desired set elements and elements read back from the kernel compare equal.
+ * @module
+ */
+
+/** One network: family, network address as an integer (host bits cleared), prefix length. */
+export interface Cidr {
+  readonly family: 4 | 6;
+  readonly bits: bigint;
+  readonly len: number;
+}
+
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function parseV4(text: string): bigint | undefined {
+  const m = V4.exec(text);
+  if (!m) return undefined;
+  let value = 0n;
+  for (let i = 1; i <= 4; i++) {
+    const part = m[i]!;
+    if (part.length > 1 && part.startsWith('0')) return undefined;
+    const octet = Number(part);
+    if (octet > 255) return undefined;
+    value = (value << 8n) | BigInt(octet);
+  }
+  return value;
+}
+
+const HEX = /^[0-9a-fA-F]{1,4}$/;
+
+function parseV6(text: string): bigint | undefined {
+  let body = text;
+  const tail: number[] = [];
+  if (text.includes('.')) {
+    const colon = text.lastIndexOf(':');
+    const v4 = colon < 0 ? undefined : parseV4(text.slice(colon + 1));
+    if (v4 === undefined) return undefined;
+    tail.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
+    body = text.slice(0, colon + 1);
+    if (body.endsWith(':') && !body.endsWith('::')) body = body.slice(0, -1);
+  }
+  const halves = body.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const parts = part.split(':');
+    return parts.every((g) => HEX.test(g)) ? parts.map((g) => parseInt(g, 16)) : undefined;
+  };
+  const head = groups(halves[0]!);
+  const rest = halves.length === 2 ? groups(halves[1]!) : [];
+  if (!head || !rest) return undefined;
+  const given = head.length + rest.length + tail.length;
+  if (halves.length === 2 ? given > 7 : given !== 8) return undefined;
+  const all = [...head, ...new Array<number>(8 - given).fill(0), ...rest, ...tail];
+  let value = 0n;
+  for (const g of all) value = (value << 16n) | BigInt(g);
+  return value;
+}
+
+function width(family: 4 | 6): number {
+  return family === 4 ? 32 : 128;
+}
+
+function mask(family: 4 | 6, len: number): bigint {
+  const w = BigInt(width(family));
+  return len === 0 ? 0n : ((1n << w) - 1n) ^ ((1n << (w - BigInt(len))) - 1n);
+}
+
+/**
+ * Parses `address` or `address/len` (IPv4 dotted quad, IPv6 in any RFC 4291 spelling) and
+ * clears host bits. Returns undefined for anything else.
+ */
+export function parseCidr(text: string): Cidr | undefined {
+  const slash = text.indexOf('/');
+  const addr = slash < 0 ? text : text.slice(0, slash);
+  const lenText = slash < 0 ? undefined : text.slice(slash + 1);
+  if (lenText !== undefined && !/^\d{1,3}$/.test(lenText)) return undefined;
+  let family: 4 | 6 = 4;
+  let bits = parseV4(addr);
+  if (bits === undefined) {
+    family = 6;
+    bits = parseV6(addr);
+    if (bits === undefined) return undefined;
+  }
+  const len = lenText === undefined ? width(family) : Number(lenText);
+  if (len > width(family)) return undefined;
+  return { family, bits: bits & mask(family, len), len };
+}
+
+/** The family of an address or CIDR text, or undefined when it is neither. */
+export function familyOf(text: string): 4 | 6 | undefined {
+  return parseCidr(text)?.family;
+}
+
+function formatV4(bits: bigint): string {
+  return [24n, 16n, 8n, 0n].map((s) => Number((bits >> s) & 0xffn)).join('.');
+}
+
+/** glibc `inet_ntop(AF_INET6)`: what `nft` prints. */
+function formatV6(bits: bigint): string {
+  const words: number[] = [];
+  for (let i = 7; i >= 0; i--) words.push(Number((bits >> BigInt(i * 16)) & 0xffffn));
+  let bestBase = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestBase = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestLen < 2) bestBase = -1;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) out += ':';
+      continue;
+    }
+    if (i !== 0) out += ':';
+    // glibc prints an embedded IPv4 address for IPv4-compatible and IPv4-mapped addresses.
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
+      out += formatV4(bits & 0xffffffffn);
+      break;
+    }
+    out += words[i]!.toString(16);
+  }
+  if (bestBase >= 0 && bestBase + bestLen === 8) out += ':';
+  return out;
+}
+
+/** Formats an address of the given family as `nft` prints it. */
+export function formatAddress(family: 4 | 6, bits: bigint): string {
+  return family === 4 ? formatV4(bits) : formatV6(bits);
+}
+
+/** The canonical element text: a bare address for a full-length prefix, `address/len` otherwise. */
+export function formatCidr(cidr: Cidr): string {
+  const addr = formatAddress(cidr.family, cidr.bits);
+  return cidr.len === width(cidr.family) ? addr : `${addr}/${cidr.len}`;
+}
+
+/** Canonical element text of an address or CIDR, or undefined when it cannot be parsed. */
+export function canonicalNet(text: string): string | undefined {
+  const c = parseCidr(text);
+  return c ? formatCidr(c) : undefined;
+}
+
+/** True when `outer` contains `inner` (equal networks contain each other). */
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+  return outer.family === inner.family && outer.len <= inner.len && (inner.bits & mask(outer.family, outer.len)) === outer.bits;
+}
+
+/** The enclosing network of `cidr` at a shorter prefix length. */
+export function supernet(cidr: Cidr, len: number): Cidr {
+  return { family: cidr.family, bits: cidr.bits & mask(cidr.family, len), len };
+}
+
+/** True when the CIDR covers the whole address family (`0.0.0.0/0`, `::/0`). */
+export function isCatchAll(cidr: Cidr): boolean {
+  return cidr.len === 0;
+}
+
+/** The full prefix length of a family (32 or 128). */
+export function familyWidth(family: 4 | 6): number {
+  return width(family);
+}

@@ -1,0 +1,604 @@
+/**
+ * The nftables driver (Felix's `nftables.Table`): holds the desired chains, sets, maps and
+ * elements of the agent's one table, tracks them against what the kernel holds, and `apply()`
+ * writes only the difference as one atomic `nft -f` transaction. Chains are compared by their
+ * rule-hash lists (§5.9), elements as canonical text. Read-backs happen at start-up, after a
+ * failure, on a foreign change seen by the generation monitor, and on the refresh timer.
+ *
+ *   managers ──setChain/addElements──▶ NftTable ──apply()──▶ diff ──▶ nft -f (one transaction)
+ *                                   ▲                              │
+ *                                   └──── nft -j list table ◀──────┘ (start-up, drift, failure)
+ * @module
+ */
+import type { Exec } from '../../shims/exec.ts';
+import { DeltaTracker } from './delta-tracker.ts';
+import { NftApplyError } from './errors.ts';
+import { GenerationMonitor } from './generation-monitor.ts';
+import { parseTableListing, type ListedTable } from './listing.ts';
+import { sameBaseSpec, sameSetSpec, type BaseChainSpec, type NftChain, type NftRule, type NftSetSpec } from './model.ts';
+import { ruleComment, ruleHashes, sanitizeComment } from './rule-hash.ts';
+import { Transaction, type AttributedError } from './transaction.ts';
+
+/** A leveled, structured logger (the agent's composition root supplies one). */
+export interface TableLog {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Clock and one-shot timers (structurally the agent's `Timers` shim). */
+export interface TableTimers {
+  now(): number;
+  after(ms: number, fn: () => void): () => void;
+}
+
+const SILENT: TableLog = { debug() {}, info() {}, warn() {}, error() {} };
+const REAL_TIMERS: TableTimers = {
+  now: () => performance.now(),
+  after(ms, fn) {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
+/** Options of an `NftTable`. */
+export interface NftTableOptions {
+  exec: Exec;
+  /** Table name; the family is always `inet`. */
+  name: string;
+  /** The nft command (default `['nft']`). */
+  nft?: readonly string[];
+  timers?: TableTimers;
+  log?: TableLog;
+  /** Period of the full read-back in ms; 0 disables it (default 180 000). */
+  refreshIntervalMs?: number;
+  /**
+   * With a healthy generation monitor and no foreign change, refreshes skip the read; every
+   * `forcedReadEvery`-th refresh reads anyway (default 10), in case the monitor missed events.
+   */
+  forcedReadEvery?: number;
+  /** Watch the ruleset generation with `nft monitor` (default true). */
+  monitor?: boolean;
+  /** Called when the monitor sees a foreign change to the table: the owner should apply soon. */
+  onForeignChange?: () => void;
+  /** Attempts per `apply()` before giving up with `NftApplyError` (default 8). */
+  maxAttempts?: number;
+  /** First back-off delay in ms, doubled after each failure (default 20). */
+  retryDelayMs?: number;
+  /** From this attempt on, each attempt recreates the whole table in one transaction (default 5). */
+  fullRewriteFromAttempt?: number;
+  /** Timeout of one nft invocation in ms (default 120 000). */
+  commandTimeoutMs?: number;
+}
+
+/** What one `apply()` did. */
+export interface TableApplyResult {
+  /** A transaction was committed. */
+  wrote: boolean;
+  /** Commands in the committed transaction. */
+  commands: number;
+  /** The table was read back. */
+  read: boolean;
+  /** A due refresh was skipped because the generation monitor saw no foreign change. */
+  refreshSkipped: boolean;
+  /** Attempts made (1 when the first one succeeded). */
+  attempts: number;
+  /** Errors of failed attempts and newly quarantined chains, for logs and status. */
+  errors: string[];
+}
+
+interface ChainState {
+  readonly base: BaseChainSpec | undefined;
+  readonly hashes: readonly string[];
+}
+
+function sameChainState(a: ChainState, b: ChainState): boolean {
+  return sameBaseSpec(a.base, b.base) && a.hashes.length === b.hashes.length && a.hashes.every((h, i) => h === b.hashes[i]);
+}
+
+const ELEMENTS_PER_COMMAND = 2000;
+
+function baseText(b: BaseChainSpec): string {
+  return `type ${b.type} hook ${b.hook} priority ${b.priority}; policy ${b.policy};`;
+}
+
+/** Desired state of one nftables table and the machinery to reconcile it into the kernel. */
+export class NftTable {
+  readonly name: string;
+  readonly #ref: string;
+  readonly #exec: Exec;
+  readonly #nft: readonly string[];
+  readonly #timers: TableTimers;
+  readonly #log: TableLog;
+  readonly #refreshIntervalMs: number;
+  readonly #forcedReadEvery: number;
+  readonly #maxAttempts: number;
+  readonly #retryDelayMs: number;
+  readonly #fullRewriteFromAttempt: number;
+  readonly #timeoutMs: number;
+  readonly #monitor: GenerationMonitor | undefined;
+  readonly #onForeignChange: (() => void) | undefined;
+
+  readonly #chainDefs = new Map<string, NftChain>();
+  readonly #chains = new DeltaTracker<string, ChainState>(sameChainState);
+  readonly #sets = new DeltaTracker<string, NftSetSpec>(sameSetSpec);
+  readonly #elements = new Map<string, DeltaTracker<string, string>>();
+  readonly #dirtySets = new Set<string>();
+  /**
+   * Chains nft rejected, programmed as a single drop rule until their content changes or a new
+   * chain or set appears (it may be what they were missing).
+   */
+  readonly #quarantined = new Map<string, string>();
+  #quarantineVersion = 0;
+  #structureVersion = 0;
+  #tableExists = false;
+  #needsRead = true;
+  #lastReadAt = Number.NEGATIVE_INFINITY;
+  #skippedRefreshes = 0;
+
+  constructor(options: NftTableOptions) {
+    this.name = options.name;
+    this.#ref = `inet ${options.name}`;
+    this.#exec = options.exec;
+    this.#nft = options.nft ?? ['nft'];
+    this.#timers = options.timers ?? REAL_TIMERS;
+    this.#log = options.log ?? SILENT;
+    this.#refreshIntervalMs = options.refreshIntervalMs ?? 180_000;
+    this.#forcedReadEvery = options.forcedReadEvery ?? 10;
+    this.#maxAttempts = options.maxAttempts ?? 8;
+    this.#retryDelayMs = options.retryDelayMs ?? 20;
+    this.#fullRewriteFromAttempt = options.fullRewriteFromAttempt ?? 5;
+    this.#timeoutMs = options.commandTimeoutMs ?? 120_000;
+    this.#onForeignChange = options.onForeignChange;
+    if (options.monitor ?? true) {
+      this.#monitor = new GenerationMonitor(this.#exec, this.#nft, 'inet', options.name, () => {
+        this.#log.warn('Foreign change to the nftables table; reading it back', { table: this.name });
+        this.#needsRead = true;
+        this.#onForeignChange?.();
+      });
+    }
+  }
+
+  // ---- desired state -------------------------------------------------------------------
+
+  /** Sets the complete desired content of a chain (creating it if needed). */
+  setChain(chain: NftChain): void {
+    const state: ChainState = { base: chain.base, hashes: ruleHashes(chain.name, chain.rules) };
+    const prev = this.#chains.getDesired(chain.name);
+    if (prev && sameChainState(prev, state) && this.#chainDefs.get(chain.name)?.comment === chain.comment) return;
+    this.#quarantined.delete(chain.name);
+    if (!this.#chainDefs.has(chain.name)) this.#structureVersion++;
+    this.#chainDefs.set(chain.name, chain);
+    this.#chains.setDesired(chain.name, state);
+  }
+
+  /** Removes a chain from the desired state. */
+  deleteChain(name: string): void {
+    this.#chainDefs.delete(name);
+    this.#quarantined.delete(name);
+    this.#chains.deleteDesired(name);
+  }
+
+  /** The desired definition of a chain, if any. */
+  getChain(name: string): NftChain | undefined {
+    return this.#chainDefs.get(name);
+  }
+
+  /** Declares a set or map (its elements are managed separately). */
+  setSet(spec: NftSetSpec): void {
+    if (!this.#sets.hasDesired(spec.name)) this.#structureVersion++;
+    this.#sets.setDesired(spec.name, spec);
+    this.#tracker(spec.name);
+  }
+
+  /** Removes a set or map and all its desired elements. */
+  deleteSet(name: string): void {
+    this.#sets.deleteDesired(name);
+    const t = this.#elements.get(name);
+    if (t) {
+      for (const [k] of [...t.desiredEntries()]) t.deleteDesired(k);
+      this.#markElements(name, t);
+    }
+  }
+
+  /** Adds elements to a set (value '' ) or map (value = map value text). */
+  addElements(set: string, elements: Iterable<string>, value = ''): void {
+    const t = this.#tracker(set);
+    for (const e of elements) t.setDesired(e, value);
+    this.#markElements(set, t);
+  }
+
+  /** Adds or replaces one map element. */
+  setMapElement(map: string, key: string, value: string): void {
+    const t = this.#tracker(map);
+    t.setDesired(key, value);
+    this.#markElements(map, t);
+  }
+
+  /** Removes elements (set keys or map keys). */
+  removeElements(set: string, keys: Iterable<string>): void {
+    const t = this.#elements.get(set);
+    if (!t) return;
+    for (const k of keys) t.deleteDesired(k);
+    this.#markElements(set, t);
+  }
+
+  /** Desired elements of a set or map (key → value). */
+  desiredElements(set: string): ReadonlyMap<string, string> {
+    return new Map(this.#elements.get(set)?.desiredEntries() ?? []);
+  }
+
+  #tracker(set: string): DeltaTracker<string, string> {
+    let t = this.#elements.get(set);
+    if (!t) {
+      t = new DeltaTracker<string, string>();
+      this.#elements.set(set, t);
+    }
+    return t;
+  }
+
+  #markElements(set: string, t: DeltaTracker<string, string>): void {
+    if (t.inSync) this.#dirtySets.delete(set);
+    else this.#dirtySets.add(set);
+  }
+
+  // ---- status ----------------------------------------------------------------------------
+
+  /** True when the chain's desired content is in the kernel and not quarantined. */
+  isChainProgrammed(name: string): boolean {
+    return this.#chains.isProgrammed(name) && !this.#quarantined.has(name);
+  }
+
+  /** True when the element (with its desired value) is in the kernel. */
+  isElementProgrammed(set: string, key: string): boolean {
+    return this.#elements.get(set)?.isProgrammed(key) ?? false;
+  }
+
+  /** Chains nft rejected, with the error; each is programmed as a single drop rule. */
+  get quarantinedChains(): ReadonlyMap<string, string> {
+    return this.#quarantined;
+  }
+
+  /** True when nothing is waiting to be written. */
+  get inSync(): boolean {
+    return this.#chains.inSync && this.#sets.inSync && this.#dirtySets.size === 0 && this.#tableExists;
+  }
+
+  /** Milliseconds until the next periodic refresh is due (Infinity when disabled). */
+  refreshDueInMs(): number {
+    if (this.#refreshIntervalMs <= 0) return Number.POSITIVE_INFINITY;
+    return Math.max(0, this.#lastReadAt + this.#refreshIntervalMs - this.#timers.now());
+  }
+
+  /** Queues a full read-back before the next write. */
+  queueResync(): void {
+    this.#needsRead = true;
+  }
+
+  /** Stops the generation monitor. */
+  close(): void {
+    this.#monitor?.stop();
+  }
+
+  /**
+   * The whole desired table in nft's block syntax (what `nft list table` would show, minus
+   * counters): for operators, golden tests and the benchmark's raw-load baseline.
+   */
+  renderDesired(): string {
+    const out: string[] = [`table ${this.#ref} {`];
+    for (const [name, spec] of [...this.#sets.desiredEntries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+      out.push(`\t${this.#setKind(spec)} ${name} {`);
+      out.push(`\t\ttype ${spec.type.join(' . ')}${spec.map !== undefined ? ` : ${spec.map}` : ''}`);
+      if (spec.interval) out.push('\t\tflags interval');
+      const entries = [...(this.#elements.get(name)?.desiredEntries() ?? [])];
+      if (entries.length > 0) out.push(`\t\telements = { ${entries.map(([k, v]) => (spec.map !== undefined ? `${k} : ${v}` : k)).join(', ')} }`);
+      out.push('\t}');
+    }
+    for (const [name, state] of [...this.#chains.desiredEntries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const def = this.#chainDefs.get(name)!;
+      out.push(`\tchain ${name} {`);
+      if (def.comment) out.push(`\t\tcomment "${sanitizeComment(def.comment).slice(0, 128)}"`);
+      if (def.base) out.push(`\t\t${baseText(def.base)}`);
+      this.#effectiveRules(def).forEach((rule, i) => out.push(`\t\t${rule.body} comment "${ruleComment(state.hashes[i]!, rule.comment)}"`));
+      out.push('\t}');
+    }
+    out.push('}');
+    return `${out.join('\n')}\n`;
+  }
+
+  // ---- apply -----------------------------------------------------------------------------
+
+  /**
+   * Writes the difference between desired and kernel state as one transaction, reading the
+   * table back first when due. Retries with back-off; the last attempts recreate the table.
+   * @throws {NftApplyError} when every attempt failed; the caller should exit (fail closed)
+   */
+  async apply(): Promise<TableApplyResult> {
+    const result: TableApplyResult = { wrote: false, commands: 0, read: false, refreshSkipped: false, attempts: 0, errors: [] };
+    this.#checkRefresh(result);
+    if (this.#quarantined.size > 0 && this.#structureVersion !== this.#quarantineVersion) this.#liftQuarantines();
+    let delay = this.#retryDelayMs;
+    let lastError = '';
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+      result.attempts = attempt;
+      try {
+        if (this.#needsRead) {
+          await this.#read();
+          result.read = true;
+        }
+        const full = attempt >= this.#fullRewriteFromAttempt || this.#needsFullRewrite();
+        const { tx, commit } = full ? this.#buildFull() : this.#buildIncremental();
+        if (tx.size === 0) return result;
+        const run = await this.#exec.run([...this.#nft, '-f', '-'], {
+          input: tx.text(),
+          timeoutMs: this.#timeoutMs,
+          onSpawn: (pid) => this.#monitor?.ownProcess(pid),
+        });
+        if (run.exitCode === 0) {
+          commit();
+          result.wrote = true;
+          result.commands = tx.size;
+          return result;
+        }
+        const errors = tx.attribute(run.stderr);
+        lastError = errors.length > 0 ? errors.map((e) => `${e.message}: ${e.command.slice(0, 200)}`).join('; ') : run.stderr.trim() || `exit status ${run.exitCode}`;
+        result.errors.push(lastError);
+        this.#log.warn('nft rejected a transaction', { table: this.name, attempt, commands: tx.size, error: lastError });
+        if (this.#quarantine(errors, result)) continue;
+      } catch (err) {
+        lastError = err instanceof Error ? err.message : String(err);
+        result.errors.push(lastError);
+        this.#log.warn('nftables apply attempt failed', { table: this.name, attempt, error: lastError });
+      }
+      // The kernel may differ from our view (e.g. an element we meant to delete is gone): re-read.
+      this.#needsRead = true;
+      if (attempt < this.#maxAttempts) {
+        await new Promise<void>((resolve) => this.#timers.after(delay, resolve));
+        delay *= 2;
+      }
+    }
+    throw new NftApplyError(this.name, this.#maxAttempts, lastError);
+  }
+
+  #checkRefresh(result: TableApplyResult): void {
+    if (this.#needsRead || this.#refreshIntervalMs <= 0) return;
+    if (this.#timers.now() - this.#lastReadAt < this.#refreshIntervalMs) return;
+    const monitor = this.#monitor;
+    if (monitor && !monitor.foreignChangeSeen && this.#skippedRefreshes + 1 < this.#forcedReadEvery) {
+      this.#skippedRefreshes++;
+      this.#lastReadAt = this.#timers.now();
+      result.refreshSkipped = true;
+      return;
+    }
+    this.#needsRead = true;
+  }
+
+  /** Chains nft rejected become a single drop rule (fail closed) so the rest can be written. */
+  #quarantine(errors: readonly AttributedError[], result: TableApplyResult): boolean {
+    let any = false;
+    for (const e of errors) {
+      if (!e.owner?.startsWith('chain:')) continue;
+      const name = e.owner.slice('chain:'.length);
+      const def = this.#chainDefs.get(name);
+      if (!def || def.base || this.#quarantined.has(name)) continue;
+      this.#quarantined.set(name, e.message);
+      this.#quarantineVersion = this.#structureVersion;
+      // Change the desired hashes so the drop body is what gets compared and written.
+      this.#chains.setDesired(name, { base: undefined, hashes: ruleHashes(name, this.#effectiveRules(def)) });
+      result.errors.push(`chain ${name} quarantined (programmed as drop): ${e.message}`);
+      this.#log.error('nft rejected a chain; programming it as drop until its content changes', { table: this.name, chain: name, error: e.message });
+      any = true;
+    }
+    return any;
+  }
+
+  #liftQuarantines(): void {
+    for (const name of [...this.#quarantined.keys()]) {
+      this.#quarantined.delete(name);
+      const def = this.#chainDefs.get(name)!;
+      this.#chains.setDesired(name, { base: def.base, hashes: ruleHashes(name, def.rules) });
+    }
+  }
+
+  #effectiveRules(def: NftChain): readonly NftRule[] {
+    const why = this.#quarantined.get(def.name);
+    return why === undefined ? def.rules : [{ body: 'counter drop', comment: `Percale could not program this chain: ${why}` }];
+  }
+
+  async #read(): Promise<void> {
+    this.#monitor?.start();
+    const argv = [...this.#nft, '-j', 'list', 'table', 'inet', this.name];
+    const run = await this.#exec.run(argv, { timeoutMs: this.#timeoutMs });
+    let listed: ListedTable;
+    if (run.exitCode !== 0) {
+      if (!/No such file or directory/.test(run.stderr)) {
+        throw new Error(`Cannot list nftables table "inet ${this.name}": ${run.stderr.trim() || `exit status ${run.exitCode}`}`);
+      }
+      this.#tableExists = false;
+      listed = { chains: new Map(), sets: new Map(), foreignObjects: [] };
+    } else {
+      this.#tableExists = true;
+      listed = parseTableListing(run.stdout, 'inet', this.name);
+    }
+    if (listed.foreignObjects.length > 0) {
+      this.#log.warn('Objects in the agent table that it does not manage', { table: this.name, objects: listed.foreignObjects });
+    }
+    this.#chains.replaceDataplane([...listed.chains].map(([n, c]) => [n, { base: c.base, hashes: c.hashes }] as const));
+    this.#sets.replaceDataplane([...listed.sets].map(([n, s]) => [n, s.spec] as const));
+    for (const [name, t] of this.#elements) {
+      if (!listed.sets.has(name)) t.replaceDataplane([]);
+    }
+    for (const [name, s] of listed.sets) this.#tracker(name).replaceDataplane(s.elements);
+    this.#dirtySets.clear();
+    for (const [name, t] of this.#elements) {
+      if (!t.inSync) this.#dirtySets.add(name);
+      else if (t.desiredSize === 0 && !this.#sets.hasDesired(name) && !listed.sets.has(name)) this.#elements.delete(name);
+    }
+    this.#needsRead = false;
+    this.#lastReadAt = this.#timers.now();
+    this.#skippedRefreshes = 0;
+    this.#monitor?.reset();
+    const dirtyChains = this.#chains.pendingUpdates.size + this.#chains.pendingDeletions.size;
+    this.#log.debug('Read nftables table back', { table: this.name, chains: listed.chains.size, sets: listed.sets.size, dirtyChains, dirtySets: this.#dirtySets.size });
+  }
+
+  /** A set whose kernel declaration differs from the desired one can only be replaced with the table. */
+  #needsFullRewrite(): boolean {
+    for (const name of this.#sets.pendingUpdates) if (this.#sets.hasDataplane(name)) return true;
+    return false;
+  }
+
+  #setKind(spec: NftSetSpec): 'set' | 'map' {
+    return spec.map === undefined ? 'set' : 'map';
+  }
+
+  #addSetCommand(tx: Transaction, spec: NftSetSpec): void {
+    const type = spec.type.join(' . ') + (spec.map !== undefined ? ` : ${spec.map}` : '');
+    const flags = spec.interval ? ' flags interval;' : '';
+    const comment = spec.comment ? ` comment "${sanitizeComment(spec.comment)}";` : '';
+    tx.add(`add ${this.#setKind(spec)} ${this.#ref} ${spec.name} { type ${type};${flags}${comment} }`, `set:${spec.name}`);
+  }
+
+  #addChainCommand(tx: Transaction, def: NftChain): void {
+    const parts: string[] = [];
+    if (def.base) parts.push(baseText(def.base));
+    if (def.comment) parts.push(`comment "${sanitizeComment(def.comment).slice(0, 128)}";`);
+    tx.add(`add chain ${this.#ref} ${def.name}${parts.length > 0 ? ` { ${parts.join(' ')} }` : ''}`, `chain:${def.name}`);
+  }
+
+  #addRuleCommands(tx: Transaction, def: NftChain, hashes: readonly string[]): void {
+    const rules = this.#effectiveRules(def);
+    rules.forEach((rule, i) => {
+      tx.add(`add rule ${this.#ref} ${def.name} ${rule.body} comment "${ruleComment(hashes[i]!, rule.comment)}"`, `chain:${def.name}`);
+    });
+  }
+
+  #elementCommands(tx: Transaction, verb: 'add' | 'delete', set: string, entries: readonly (readonly [string, string])[], isMap: boolean): void {
+    for (let i = 0; i < entries.length; i += ELEMENTS_PER_COMMAND) {
+      const chunk = entries.slice(i, i + ELEMENTS_PER_COMMAND);
+      const text = chunk.map(([k, v]) => (isMap && verb === 'add' ? `${k} : ${v}` : k)).join(', ');
+      tx.add(`${verb} element ${this.#ref} ${set} { ${text} }`, `set:${set}`);
+    }
+  }
+
+  #buildIncremental(): { tx: Transaction; commit: () => void } {
+    const tx = new Transaction();
+    const commits: (() => void)[] = [];
+    if (!this.#tableExists) {
+      tx.add(`add table ${this.#ref}`, 'table');
+      commits.push(() => { this.#tableExists = true; });
+    }
+    // 1. New sets and maps, before any rule or element refers to them.
+    for (const name of this.#sets.pendingUpdates) {
+      const spec = this.#sets.getDesired(name)!;
+      this.#addSetCommand(tx, spec);
+      commits.push(() => this.#sets.setDataplane(name, spec));
+    }
+    // 2. Element deletions (map elements may point at chains deleted below).
+    const additions: [string, [string, string][], boolean][] = [];
+    for (const set of this.#dirtySets) {
+      const t = this.#elements.get(set)!;
+      const spec = this.#sets.getDesired(set);
+      if (!spec) continue; // the whole set goes in step 6b
+      const inKernel = this.#sets.hasDataplane(set);
+      const deletions: [string, string][] = [];
+      for (const k of t.pendingDeletions) deletions.push([k, '']);
+      const adds: [string, string][] = [];
+      for (const k of t.pendingUpdates) {
+        const v = t.getDesired(k)!;
+        // A map element with another value must be deleted before it can be re-added.
+        if (inKernel && t.hasDataplane(k)) deletions.push([k, '']);
+        adds.push([k, v]);
+      }
+      if (inKernel && deletions.length > 0) this.#elementCommands(tx, 'delete', set, deletions, spec.map !== undefined);
+      if (adds.length > 0) additions.push([set, adds, spec.map !== undefined]);
+      commits.push(() => {
+        for (const [k] of deletions) t.deleteDataplane(k);
+        for (const [k, v] of adds) t.setDataplane(k, v);
+      });
+    }
+    // 3. New chains (empty), so every jump target exists before rules are added.
+    const rewrites = new Set<string>();
+    for (const name of this.#chains.pendingUpdates) {
+      const def = this.#chainDefs.get(name)!;
+      const have = this.#chains.getDataplane(name);
+      if (have && !sameBaseSpec(have.base, def.base)) {
+        tx.add(`delete chain ${this.#ref} ${name}`, `chain:${name}`);
+        this.#addChainCommand(tx, def);
+      } else if (!have) {
+        this.#addChainCommand(tx, def);
+      } else {
+        rewrites.add(name);
+      }
+    }
+    // 4. Rewrite every changed chain whole: flush and re-add in the same transaction.
+    for (const name of this.#chains.pendingUpdates) {
+      const def = this.#chainDefs.get(name)!;
+      const want = this.#chains.getDesired(name)!;
+      if (rewrites.has(name)) tx.add(`flush chain ${this.#ref} ${name}`, `chain:${name}`);
+      this.#addRuleCommands(tx, def, want.hashes);
+      commits.push(() => this.#chains.setDataplane(name, want));
+    }
+    // 5. Element additions (verdict maps may point at the chains created above).
+    for (const [set, adds, isMap] of additions) this.#elementCommands(tx, 'add', set, adds, isMap);
+    // 6. Deletions: unreference (flush) doomed chains, drop sets, then drop the chains.
+    const doomedChains = [...this.#chains.pendingDeletions];
+    for (const name of doomedChains) tx.add(`flush chain ${this.#ref} ${name}`, `chain:${name}`);
+    for (const name of this.#sets.pendingDeletions) {
+      const spec = this.#sets.getDataplane(name)!;
+      tx.add(`delete ${this.#setKind(spec)} ${this.#ref} ${name}`, `set:${name}`);
+      commits.push(() => {
+        this.#sets.deleteDataplane(name);
+        const t = this.#elements.get(name);
+        if (t) t.replaceDataplane([]);
+        if (t && t.desiredSize === 0) this.#elements.delete(name);
+        this.#dirtySets.delete(name);
+      });
+    }
+    for (const name of doomedChains) {
+      tx.add(`delete chain ${this.#ref} ${name}`, `chain:${name}`);
+      commits.push(() => this.#chains.deleteDataplane(name));
+    }
+    return {
+      tx,
+      commit: () => {
+        for (const c of commits) c();
+        for (const [set, t] of this.#elements) this.#markElements(set, t);
+      },
+    };
+  }
+
+  /** Deletes and recreates the whole table in one transaction (last resort; atomic). */
+  #buildFull(): { tx: Transaction; commit: () => void } {
+    const tx = new Transaction();
+    tx.add(`add table ${this.#ref}`, 'table');
+    tx.add(`delete table ${this.#ref}`, 'table');
+    tx.add(`add table ${this.#ref}`, 'table');
+    const sets = [...this.#sets.desiredEntries()];
+    for (const [, spec] of sets) this.#addSetCommand(tx, spec);
+    const chains = [...this.#chains.desiredEntries()];
+    for (const [name] of chains) this.#addChainCommand(tx, this.#chainDefs.get(name)!);
+    for (const [name, state] of chains) this.#addRuleCommands(tx, this.#chainDefs.get(name)!, state.hashes);
+    const elements: [string, [string, string][]][] = [];
+    for (const [name, spec] of sets) {
+      const entries = [...(this.#elements.get(name)?.desiredEntries() ?? [])];
+      if (entries.length > 0) this.#elementCommands(tx, 'add', name, entries, spec.map !== undefined);
+      elements.push([name, entries]);
+    }
+    return {
+      tx,
+      commit: () => {
+        this.#tableExists = true;
+        this.#chains.replaceDataplane(chains);
+        this.#sets.replaceDataplane(sets);
+        for (const t of this.#elements.values()) t.replaceDataplane([]);
+        for (const [name, entries] of elements) this.#tracker(name).replaceDataplane(entries);
+        for (const [name, t] of [...this.#elements]) {
+          if (!this.#sets.hasDesired(name)) this.#elements.delete(name);
+          else this.#markElements(name, t);
+        }
+      },
+    };
+  }
+}
