@@ -47,7 +47,7 @@ describe('NetnsSysctl', () => {
   }
 
   it('write() passes keys and values as arguments of one shell in the namespace and maps failures back', async () => {
-    const { exec, calls } = fakeExec({ exitCode: 0, stdout: 'net/ipv4/conf/tap9/proxy_arp\tsh: 1: cannot create /proc/sys/net/ipv4/conf/tap9/proxy_arp: Directory nonexistent\n', stderr: '' });
+    const { exec, calls } = fakeExec({ exitCode: 0, stdout: 'net/ipv4/conf/tap9/proxy_arp\n', stderr: 'sh: 1: cannot create /proc/sys/net/ipv4/conf/tap9/proxy_arp: Directory nonexistent\n' });
     const sysctls = new NetnsSysctl({ netns: 'percale-t-x', exec });
     const failures = await sysctls.write([{ key: 'net/ipv4/conf/tap1/proxy_arp', value: '1' }, { key: 'net/ipv4/conf/tap9/proxy_arp', value: '1' }]);
     assert.deepEqual(calls[0]!.slice(0, 6), ['ip', 'netns', 'exec', 'percale-t-x', 'sh', '-c']);

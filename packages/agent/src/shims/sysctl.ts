@@ -68,8 +68,10 @@ export class ProcSysFiles implements Sysctls {
   }
 }
 
-// Positional arguments come in (key, value) pairs, so no value is ever parsed by the shell.
-const WRITE_SCRIPT = 'while [ $# -gt 1 ]; do err=$( { printf %s "$2" > "/proc/sys/$1"; } 2>&1 ) || printf "%s\\t%s\\n" "$1" "$err"; shift 2; done';
+// Positional arguments come in (key, value) pairs, so no value is ever parsed by the shell. No
+// subshell per key (thousands of keys at start-up): failed keys go to stdout, and the shell's own
+// message for each (`cannot create /proc/sys/<key>: …`) to stderr.
+const WRITE_SCRIPT = 'while [ $# -gt 1 ]; do { printf %s "$2" > "/proc/sys/$1"; } || printf "%s\\n" "$1"; shift 2; done';
 
 /** Writes `/proc/sys` from a shell inside a named network namespace (`ip netns exec`). */
 export class NetnsSysctl implements Sysctls {
@@ -90,9 +92,11 @@ export class NetnsSysctl implements Sysctls {
     const argv = ['sh', '-c', WRITE_SCRIPT, 'sh', ...args];
     const result = await this.#exec.run(argv);
     if (result.exitCode !== 0) throw new KernelCommandError(argv, result);
-    for (const line of result.stdout.split('\n')) {
-      const tab = line.indexOf('\t');
-      if (tab > 0) failures.set(line.slice(0, tab), line.slice(tab + 1).trim() || 'write failed');
+    const messages = result.stderr.split('\n');
+    for (const key of result.stdout.split('\n')) {
+      if (key === '') continue;
+      const message = messages.find((m) => m.includes(`/proc/sys/${key}:`));
+      failures.set(key, message?.trim() || 'write failed');
     }
     return failures;
   }

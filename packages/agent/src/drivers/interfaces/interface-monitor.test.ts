@@ -84,7 +84,7 @@ describe('InterfaceMonitor', () => {
     await monitor.stop();
   });
 
-  it('ignores events of untracked interfaces and reports address changes', async () => {
+  it('ignores events of untracked interfaces and of link-local addresses, and reports address changes', async () => {
     const { kernel, monitor, updates } = setup();
     kernel.addLink(kernelLink('tapA', 10));
     monitor.start();
@@ -92,6 +92,9 @@ describe('InterfaceMonitor', () => {
     kernel.monitorHandlers!.onLine('2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP');
     await settle(monitor);
     assert.equal(kernel.reads.link, 0);
+    kernel.monitorHandlers!.onLine('10: tapA    inet6 fe80::e81d:a2ff:feb5:9ee1/64 scope link \\       valid_lft forever preferred_lft forever');
+    await settle(monitor);
+    assert.equal(kernel.reads.link, 0, 'IPv6 link-local address events are ignored');
     kernel.links.get('tapA')!.addrs = ['169.254.1.1/32'];
     kernel.monitorHandlers!.onLine('10: tapA    inet 169.254.1.1/32 scope global tapA');
     await settle(monitor);

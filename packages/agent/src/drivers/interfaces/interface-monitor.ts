@@ -48,6 +48,9 @@ const SCAN_RETRY_MS = 1_000;
 /** `<ifindex>: <name>[@peer]:` or `Deleted <ifindex>: <name> inet …`: the start of link and address events. */
 const EVENT_LINE = /^(?:Deleted )?(\d+): ([^\s:@]+)/;
 
+/** An address event for an IPv6 link-local address. */
+const LINK_LOCAL_ADDRESS_EVENT = /^(?:Deleted )?\d+: \S+\s+inet6 fe80:/;
+
 /** Extracts the interface index and name from one `ip -o monitor link address` line. */
 export function parseMonitorLine(line: string): { ifindex: number; name: string } | undefined {
   const m = EVENT_LINE.exec(line);
@@ -174,6 +177,9 @@ export class InterfaceMonitor {
   }
 
   #onLine(line: string): void {
+    // Every interface that comes up gets an IPv6 link-local address from the kernel; at host
+    // boot that is one event per tap, and nothing here depends on those addresses.
+    if (LINK_LOCAL_ADDRESS_EVENT.test(line)) return;
     const event = parseMonitorLine(line);
     if (!event) return;
     // A rename shows up under the new name only; the old name must be re-read (and dropped) too.
