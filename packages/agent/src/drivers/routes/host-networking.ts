@@ -125,6 +125,8 @@ export class HostNetworking {
   readonly #toConfigure = new Set<string>();
   /** Interfaces configured, with the settings they got. */
   readonly #configured = new Map<string, string>();
+  /** Interface names already warned about (not a workload prefix), against log spam. */
+  readonly #warnedNames = new Set<string>();
   /** Interfaces last reported operationally up. */
   readonly #up = new Set<string>();
   readonly #statuses = new Map<string, { id: EndpointID; status: EndpointStatus }>();
@@ -196,9 +198,14 @@ export class HostNetworking {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    const failures = await this.#sysctls.write(globalSysctls({ ipForwarding: this.#config.ipForwarding ?? true, ipv6: this.#config.ipv6 ?? true }));
-    for (const [key, reason] of failures) this.#log.warn('Cannot set global sysctl', { key, error: reason });
-    this.#defaultRPFilter = await readDefaultRPFilter(this.#sysctls);
+    // Failures are logged, not fatal (as in Felix): a host may forward by its own configuration.
+    try {
+      const failures = await this.#sysctls.write(globalSysctls({ ipForwarding: this.#config.ipForwarding ?? true, ipv6: this.#config.ipv6 ?? true }));
+      for (const [key, reason] of failures) this.#log.warn('Cannot set global sysctl', { key, error: reason });
+      this.#defaultRPFilter = await readDefaultRPFilter(this.#sysctls);
+    } catch (err) {
+      this.#log.error('Cannot write global sysctls', { error: (err as Error).message });
+    }
     this.#monitor.start();
     this.#scheduleRouteRefresh();
   }
@@ -234,7 +241,8 @@ export class HostNetworking {
   onEndpointUpdate(id: EndpointID, endpoint: LocalEndpoint): void {
     const key = endpointKey(id);
     const old = this.#endpoints.get(key);
-    if (!this.#config.interfacePrefixes.some((p) => endpoint.interfaceName.startsWith(p))) {
+    if (!this.#config.interfacePrefixes.some((p) => endpoint.interfaceName.startsWith(p)) && !this.#warnedNames.has(endpoint.interfaceName)) {
+      this.#warnedNames.add(endpoint.interfaceName);
       this.#log.warn('Endpoint interface does not match any workload interface prefix; it will get no routes', {
         endpoint: key, interface: endpoint.interfaceName, prefixes: this.#config.interfacePrefixes.join(','),
       });
