@@ -11,7 +11,8 @@ import type { Resource } from '@percale/api';
 import { freePort, MemoryKeyValueStore, MemoryStore, type ResourceEvent } from '@percale/datastore';
 import { readLocalConfigSources, resolveConfig, type AgentConfig } from './config/index.ts';
 import { SILENT_LOGGER } from './logging/logger.ts';
-import { CONFIG_CHANGED_EXIT_CODE, parseAgentArgs, runAgent, type AgentParts, type PartsContext } from './main.ts';
+import { resolveDataplaneOptions } from './dataplane/options.ts';
+import { CONFIG_CHANGED_EXIT_CODE, dataplaneOptions, hostNetworkingConfig, openstackActive, parseAgentArgs, runAgent, type AgentParts, type PartsContext } from './main.ts';
 import type { DataplaneMessage } from './messages.ts';
 
 const clusterInfo = (ready: boolean): Resource => ({
@@ -206,4 +207,43 @@ test('parseAgentArgs() reads --config-file and -c and refuses unknown arguments'
   assert.deepEqual(parseAgentArgs(['--config-file=y.cfg']), { help: false, configFile: 'y.cfg' });
   assert.throws(() => parseAgentArgs(['--bogus']), /unknown argument "--bogus"/);
   assert.throws(() => parseAgentArgs(['-c']), /needs a path/);
+});
+
+describe('configuration of the parts', () => {
+  const configFrom = async (env: Record<string, string>) => resolveConfig(await readLocalConfigSources({ configFile: '/nonexistent/felix.cfg', env, hostname: 'compute-1' })).config;
+
+  test('openstackActive() follows Felix: cluster type, metadata settings or a tap prefix', async () => {
+    assert.equal(openstackActive(await configFrom({})), false);
+    assert.equal(openstackActive(await configFrom({ FELIX_INTERFACEPREFIX: 'cali,tap' })), true);
+    assert.equal(openstackActive(await configFrom({ FELIX_CLUSTERTYPE: 'k8s,OpenStack' })), true);
+    assert.equal(openstackActive(await configFrom({ FELIX_METADATAPORT: '8776' })), true);
+    assert.equal(openstackActive(await configFrom({ FELIX_METADATAADDR: '10.0.0.9' })), true);
+  });
+
+  test('dataplaneOptions() maps Felix parameters onto valid nftables dataplane options', async () => {
+    const c = await configFrom({
+      FELIX_INTERFACEPREFIX: 'tap', FELIX_METADATAADDR: 'localhost', FELIX_DEFAULTENDPOINTTOHOSTACTION: 'Accept', FELIX_NFTABLESFILTERDENYACTION: 'reject',
+      FELIX_NATPORTRANGE: '32768:65000', FELIX_NFTABLESREFRESHINTERVAL: '60', FELIX_LOGACTIONRATELIMIT: '10/second',
+    });
+    const o = resolveDataplaneOptions(await dataplaneOptions(c));
+    assert.deepEqual(o.interfacePrefixes, ['tap']);
+    assert.equal(o.metadataAddr, '127.0.0.1', 'host names are resolved');
+    assert.equal(o.defaultEndpointToHostAction, 'accept');
+    assert.equal(o.filterDenyAction, 'reject');
+    assert.deepEqual(o.natPortRange, [32768, 65000]);
+    assert.equal(o.refreshIntervalMs, 60_000);
+    assert.equal(o.logActionRateLimit, '10/second');
+    assert.equal(o.openStackSpecialCases, true);
+    assert.equal(resolveDataplaneOptions(await dataplaneOptions(await configFrom({ FELIX_METADATAADDR: 'none' }))).metadataAddr, undefined);
+  });
+
+  test('hostNetworkingConfig() maps Felix parameters, intervals in milliseconds', async () => {
+    const h = hostNetworkingConfig(await configFrom({ FELIX_INTERFACEPREFIX: 'tap', FELIX_ROUTEREFRESHINTERVAL: '30', FELIX_IPFORWARDING: 'Disabled', FELIX_DEVICEROUTESOURCEADDRESS: '10.0.0.1' }));
+    assert.deepEqual(h.interfacePrefixes, ['tap']);
+    assert.equal(h.routeRefreshIntervalMs, 30_000);
+    assert.equal(h.interfaceRefreshIntervalMs, 90_000);
+    assert.equal(h.ipForwarding, false);
+    assert.equal(h.deviceRouteSourceAddress, '10.0.0.1');
+    assert.equal(h.deviceRouteSourceAddressIPv6, undefined);
+  });
 });

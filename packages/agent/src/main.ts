@@ -14,6 +14,8 @@
  * unexpected error ends it with status 1 so the supervisor restarts it, failing closed.
  * @module
  */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { kindInfo, type Resource } from '@percale/api';
 import {
   EtcdStore, isNotFound, Syncer, type KeyValueStore, type ResourceEvent, type Store, type SyncStatus,
@@ -22,10 +24,14 @@ import {
   ConfigError, RESTART_FREE_PARAMS, changedParams, datastoreConfigSources, readLocalConfigSources, resolveConfig,
   type AgentConfig, type LocalConfigSources, type ResolvedConfig,
 } from './config/index.ts';
+import { Dataplane } from './dataplane/dataplane.ts';
+import type { DataplaneOptions } from './dataplane/options.ts';
+import { HostNetworking, kernelShims, type HostNetworkingConfig } from './drivers/routes/host-networking.ts';
 import { CALCULATION_GRAPH, DATAPLANE_MAIN_LOOP, FELIX_STARTUP, HealthAggregator, startHealthServer, type RunningServer } from './health/index.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { endpointKey, type DataplaneMessage, type EndpointID } from './messages.ts';
 import { createAgentMetrics, RESYNC_STATE, startMetricsServer, type AgentMetrics } from './metrics/index.ts';
+import { spawnExec } from './shims/exec.ts';
 import { EndpointStatusReporter, ProcessStatusReporter, type EndpointStatus, type EndpointStatusID } from './status/index.ts';
 
 /** Exit status asking the supervisor for a restart with new configuration (Felix's `configChangedRC`). */
@@ -434,10 +440,142 @@ async function loadDatastoreConfig(deps: AgentDeps, t: AgentTiming, stopping: ()
   throw new StopAgent(0, 'stopped while waiting for the datastore');
 }
 
+/** Felix's `OpenstackActive`: the OpenStack special cases (DHCP, DNS, metadata) are rendered. */
+export function openstackActive(c: AgentConfig): boolean {
+  return (
+    c.ClusterType.toLowerCase().includes('openstack') ||
+    (c.MetadataAddr !== '' && c.MetadataAddr !== '127.0.0.1') ||
+    (c.MetadataPort !== 0 && c.MetadataPort !== 8775) ||
+    c.InterfacePrefix.includes('tap')
+  );
+}
+
+/**
+ * The nftables dataplane's options from the agent configuration. MetadataAddr may be a host
+ * name: it is resolved once, here, as the rules need an address.
+ */
+export async function dataplaneOptions(c: AgentConfig): Promise<Partial<DataplaneOptions>> {
+  let metadataAddr: string | undefined;
+  if (c.MetadataAddr !== '') {
+    metadataAddr = isIP(c.MetadataAddr) === 4 ? c.MetadataAddr : (await lookup(c.MetadataAddr, { family: 4 })).address;
+  }
+  const range = /^(\d+)[:-](\d+)$/.exec(c.NATPortRange) ?? /^(\d+)$/.exec(c.NATPortRange);
+  return {
+    interfacePrefixes: c.InterfacePrefix,
+    ipv6Support: c.Ipv6Support,
+    openStackSpecialCases: openstackActive(c),
+    metadataAddr,
+    metadataPort: c.MetadataPort,
+    defaultEndpointToHostAction: c.DefaultEndpointToHostAction.toLowerCase() as DataplaneOptions['defaultEndpointToHostAction'],
+    markMask: c.NftablesMarkMask,
+    filterAllowAction: c.NftablesFilterAllowAction.toLowerCase() as DataplaneOptions['filterAllowAction'],
+    filterDenyAction: c.NftablesFilterDenyAction.toLowerCase() as DataplaneOptions['filterDenyAction'],
+    disableConntrackInvalidCheck: c.DisableConntrackInvalidCheck,
+    allowVXLANFromWorkloads: c.AllowVXLANPacketsFromWorkloads,
+    allowIPIPFromWorkloads: c.AllowIPIPPacketsFromWorkloads,
+    workloadSourceSpoofing: c.WorkloadSourceSpoofing || 'Disabled',
+    logPrefix: c.LogPrefix,
+    logActionRateLimit: c.LogActionRateLimit || undefined,
+    logActionRateLimitBurst: c.LogActionRateLimitBurst,
+    natOutgoingAddress: c.NATOutgoingAddress || undefined,
+    natPortRange: range ? [Number(range[1]), Number(range[2] ?? range[1])] : undefined,
+    natOutgoingExclusions: c.NATOutgoingExclusions || 'IPPoolsOnly',
+    refreshIntervalMs: c.NftablesRefreshInterval * 1000,
+  };
+}
+
+/** Host networking's configuration from the agent configuration. */
+export function hostNetworkingConfig(c: AgentConfig): HostNetworkingConfig {
+  return {
+    interfacePrefixes: c.InterfacePrefix,
+    interfaceExcludes: c.InterfaceExclude,
+    ipv6: c.Ipv6Support,
+    ipForwarding: c.IPForwarding === 'Enabled',
+    deviceRouteProtocol: c.DeviceRouteProtocol,
+    ...(c.DeviceRouteSourceAddress && { deviceRouteSourceAddress: c.DeviceRouteSourceAddress }),
+    ...(c.DeviceRouteSourceAddressIPv6 && { deviceRouteSourceAddressIPv6: c.DeviceRouteSourceAddressIPv6 }),
+    removeExternalRoutes: c.RemoveExternalRoutes,
+    ipv4NormalRoutePriority: c.IPv4NormalRoutePriority,
+    ipv6NormalRoutePriority: c.IPv6NormalRoutePriority,
+    routeRefreshIntervalMs: c.RouteRefreshInterval * 1000,
+    interfaceRefreshIntervalMs: c.InterfaceRefreshInterval * 1000,
+    workloadSourceSpoofing: c.WorkloadSourceSpoofing || 'Disabled',
+  };
+}
+
+/**
+ * Combines what host networking (interface up, routes) and the dataplane (chains programmed)
+ * say about each endpoint into the status reported to the datastore: `up` only when both are
+ * good, nothing once host networking has forgotten the endpoint.
+ */
+class EndpointStatusCombiner {
+  readonly #host = new Map<string, { id: EndpointID; status: 'up' | 'down' }>();
+  readonly #programmed = new Map<string, boolean>();
+  readonly #report: PartsContext['onEndpointStatus'];
+  constructor(report: PartsContext['onEndpointStatus']) {
+    this.#report = report;
+  }
+  onHost(id: EndpointID, status: 'up' | 'down' | undefined): void {
+    const key = endpointKey(id);
+    if (status === undefined) this.#host.delete(key);
+    else this.#host.set(key, { id, status });
+    this.#emit(key, id);
+  }
+  onDataplane(id: EndpointID, state: string): void {
+    const key = endpointKey(id);
+    if (state === 'removed') this.#programmed.delete(key);
+    else this.#programmed.set(key, state === 'programmed');
+    this.#emit(key, id);
+  }
+  #emit(key: string, id: EndpointID): void {
+    const host = this.#host.get(key);
+    if (!host) return this.#report(id, undefined);
+    this.#report(id, host.status === 'up' && this.#programmed.get(key) === true ? 'up' : 'down');
+  }
+}
+
+/** The calculation graph; wired here once `calc/` provides its constructor. */
+function createCalcGraph(ctx: PartsContext): CalcGraphPort {
+  void ctx;
+  throw new Error('Cannot start the agent: this build of Percale has no calculation graph yet (packages/agent/src/calc)');
+}
+
 /** Creates the real calculation graph, nftables dataplane and host networking. */
 async function createRealParts(ctx: PartsContext): Promise<AgentParts> {
-  void ctx;
-  throw new Error('Cannot start the agent: the calculation graph and dataplane are not built into this version of Percale yet');
+  const { config: c, log, metrics } = ctx;
+  const calc = createCalcGraph(ctx);
+  const statuses = new EndpointStatusCombiner(ctx.onEndpointStatus);
+  const dp = new Dataplane(await dataplaneOptions(c), { exec: spawnExec, log, onForeignChange: ctx.requestApply });
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const dataplane: DataplanePort = {
+    onMessage: (msg) => dp.onMessage(msg),
+    async apply() {
+      const r = await dp.apply();
+      if (!r.programmed) return r;
+      if (r.read) metrics.nftListCalls.inc();
+      if (r.wrote) metrics.nftCalls.inc();
+      if (r.errors.length > 0) {
+        metrics.nftErrors.inc(r.errors.length);
+        for (const e of r.errors) log.warn('nftables apply had a failed attempt', { error: e });
+      }
+      for (const e of r.endpoints) statuses.onDataplane(e.id, e.status);
+      clearTimeout(refreshTimer);
+      if (Number.isFinite(r.refreshDueInMs)) refreshTimer = setTimeout(ctx.requestApply, Math.max(0, r.refreshDueInMs)).unref();
+      return r;
+    },
+    async stop() {
+      clearTimeout(refreshTimer);
+      dp.close();
+    },
+  };
+  const hostNetworking = new HostNetworking(hostNetworkingConfig(c), {
+    ...kernelShims(),
+    log,
+    onApplyNeeded: ctx.requestApply,
+    onEndpointStatus: (id, status) => statuses.onHost(id, status),
+    onRouteResync: (seconds) => metrics.routeTableResyncTime.observe(seconds),
+  });
+  return { calc, dataplane, hostNetworking };
 }
 
 const USAGE = `Usage: percale agent [--config-file <path>]
