@@ -220,6 +220,14 @@ describe('Dataplane in a real kernel', { skip: usable ? false : 'needs root, ip,
     assert.equal(connects(VM_A, '10.65.0.3', 8080), true);
   });
 
+  it('apply() re-declares an address set as an interval set at its first CIDR, with the chains using it', async () => {
+    dp.onMessage({ type: 'ipset-delta', id: 's:b', added: ['10.70.0.0/16'], removed: [] });
+    const r = await dp.apply();
+    assert.deepEqual({ wrote: r.wrote, errors: r.errors }, { wrote: true, errors: [] });
+    assert.match(tableText(), /set ip4-s-b \{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = \{ 10\.65\.0\.3, 10\.70\.0\.0\/16 \}/);
+    assert.equal(connects(VM_A, '10.65.0.3', 8080), true);
+  });
+
   it('apply() after a resync repairs a flushed chain, a deleted set element and a deleted map entry', async () => {
     const before = tableState();
     inNs(HOST, 'nft', 'flush', 'chain', 'inet', 'percale', 'tw-tapb0000000-0b');

@@ -81,26 +81,32 @@ describe('Dataplane', () => {
     dp.onMessage({ type: 'endpoint-update', id: ep2, endpoint: endpoint('tap2', '10.65.0.18') });
     const r = await dp.apply();
     assert.deepEqual(r.endpoints, [{ id: ep2, status: 'programmed' }]);
-    assert.equal(lastTx(nft), `add chain inet pt tw-tap2 { comment "To workload interface tap2"; }
-add chain inet pt fw-tap2 { comment "From workload interface tap2"; }
-add rule inet pt tw-tap2 ct state established,related accept comment "pc:<h>"
-add rule inet pt tw-tap2 ct state invalid counter drop comment "pc:<h>"
-add rule inet pt tw-tap2 meta mark set meta mark & 0xfff8ffff comment "pc:<h>"
-add rule inet pt tw-tap2 meta mark set meta mark & 0xfffdffff comment "pc:<h>; Start of tier default"
-add rule inet pt tw-tap2 meta mark & 0x00020000 == 0x00000000 jump pi-np/openstack-region-r1/ossg.default.web comment "pc:<h>"
-add rule inet pt tw-tap2 meta mark & 0x00010000 == 0x00010000 return comment "pc:<h>; Return if policy accepted"
-add rule inet pt tw-tap2 meta mark & 0x00020000 == 0x00000000 counter drop comment "pc:<h>; End of tier default. Drop if no policies passed packet"
-add rule inet pt tw-tap2 counter drop comment "pc:<h>; Drop if no profiles matched"
-add rule inet pt fw-tap2 ct state established,related accept comment "pc:<h>"
-add rule inet pt fw-tap2 ct state invalid counter drop comment "pc:<h>"
-add rule inet pt fw-tap2 meta mark set meta mark & 0xfff8ffff comment "pc:<h>"
-add rule inet pt fw-tap2 meta l4proto udp th dport 4789 counter drop comment "pc:<h>; Drop VXLAN encapped packets originating in workloads"
-add rule inet pt fw-tap2 meta l4proto 4 counter drop comment "pc:<h>; Drop IPinIP encapped packets originating in workloads"
-add rule inet pt fw-tap2 meta mark set meta mark & 0xfffdffff comment "pc:<h>; Start of tier default"
-add rule inet pt fw-tap2 meta mark & 0x00020000 == 0x00000000 jump po-np/openstack-region-r1/ossg.default.web comment "pc:<h>"
-add rule inet pt fw-tap2 meta mark & 0x00010000 == 0x00010000 return comment "pc:<h>; Return if policy accepted"
-add rule inet pt fw-tap2 meta mark & 0x00020000 == 0x00000000 counter drop comment "pc:<h>; End of tier default. Drop if no policies passed packet"
-add rule inet pt fw-tap2 counter drop comment "pc:<h>; Drop if no profiles matched"
+    assert.equal(lastTx(nft), `table inet pt {
+\tchain tw-tap2 {
+\t\tcomment "To workload interface tap2"
+\t\tct state established,related accept comment "pc:<h>"
+\t\tct state invalid counter drop comment "pc:<h>"
+\t\tmeta mark set meta mark & 0xfff8ffff comment "pc:<h>"
+\t\tmeta mark set meta mark & 0xfffdffff comment "pc:<h>; Start of tier default"
+\t\tmeta mark & 0x00020000 == 0x00000000 jump pi-np/openstack-region-r1/ossg.default.web comment "pc:<h>"
+\t\tmeta mark & 0x00010000 == 0x00010000 return comment "pc:<h>; Return if policy accepted"
+\t\tmeta mark & 0x00020000 == 0x00000000 counter drop comment "pc:<h>; End of tier default. Drop if no policies passed packet"
+\t\tcounter drop comment "pc:<h>; Drop if no profiles matched"
+\t}
+\tchain fw-tap2 {
+\t\tcomment "From workload interface tap2"
+\t\tct state established,related accept comment "pc:<h>"
+\t\tct state invalid counter drop comment "pc:<h>"
+\t\tmeta mark set meta mark & 0xfff8ffff comment "pc:<h>"
+\t\tmeta l4proto udp th dport 4789 counter drop comment "pc:<h>; Drop VXLAN encapped packets originating in workloads"
+\t\tmeta l4proto 4 counter drop comment "pc:<h>; Drop IPinIP encapped packets originating in workloads"
+\t\tmeta mark set meta mark & 0xfffdffff comment "pc:<h>; Start of tier default"
+\t\tmeta mark & 0x00020000 == 0x00000000 jump po-np/openstack-region-r1/ossg.default.web comment "pc:<h>"
+\t\tmeta mark & 0x00010000 == 0x00010000 return comment "pc:<h>; Return if policy accepted"
+\t\tmeta mark & 0x00020000 == 0x00000000 counter drop comment "pc:<h>; End of tier default. Drop if no policies passed packet"
+\t\tcounter drop comment "pc:<h>; Drop if no profiles matched"
+\t}
+}
 add element inet pt to-wl { "tap2" : goto tw-tap2 }
 add element inet pt from-wl { "tap2" : goto fw-tap2 }
 add element inet pt wl-src4 { "tap2" . 10.65.0.18 }
@@ -145,13 +151,32 @@ delete chain inet pt fw-tap2
     assert.deepEqual([...nft.state.sets.get('ip4-s-web')!.elements.keys()].sort(), ['10.65.0.17', '10.65.3.9']);
   });
 
+  it('apply() turns an address set into an interval set at its first CIDR, re-creating it with the chains that use it', async () => {
+    const nft = new FakeNft();
+    const dp = await started(nft);
+    assert.equal(nft.state.sets.get('ip4-s-web')!.interval, false);
+    dp.onMessage({ type: 'ipset-delta', id: 's:web', added: ['192.168.0.0/24'], removed: [] });
+    await dp.apply();
+    assert.match(lastTx(nft), /^flush chain inet pt pi-np\/openstack-region-r1\/ossg\.default\.web\ndelete set inet pt ip4-s-web\ntable inet pt \{\n\tset ip4-s-web \{ type ipv4_addr; flags interval; \}\n\tchain pi-np\/openstack-region-r1\/ossg\.default\.web \{\n/);
+    assert.match(lastTx(nft), /\nadd element inet pt ip4-s-web \{ 10\.65\.0\.17, 10\.65\.3\.9, 192\.168\.0\.0\/24 \}\n$/);
+    assert.equal(nft.state.sets.get('ip4-s-web')!.interval, true);
+    // Later changes are plain element updates again.
+    dp.onMessage({ type: 'ipset-delta', id: 's:web', added: [], removed: ['192.168.0.0/24'] });
+    await dp.apply();
+    assert.equal(lastTx(nft), 'delete element inet pt ip4-s-web { 192.168.0.0/24 }\n');
+  });
+
   it('apply() rewrites only the policy chain whose rules changed', async () => {
     const nft = new FakeNft();
     const dp = await started(nft);
     dp.onMessage({ type: 'policy-update', id: sg, policy: { ...sgRules, inbound: [rule({ ipVersion: 4, protocol: 6, dstPorts: [{ first: 443, last: 443 }] })] } });
     await dp.apply();
     assert.equal(lastTx(nft), `flush chain inet pt pi-np/openstack-region-r1/ossg.default.web
-add rule inet pt pi-np/openstack-region-r1/ossg.default.web meta nfproto ipv4 meta l4proto tcp th dport 443 counter meta mark set meta mark | 0x00010000 return comment "pc:<h>; rule 0"
+table inet pt {
+\tchain pi-np/openstack-region-r1/ossg.default.web {
+\t\tmeta nfproto ipv4 meta l4proto tcp th dport 443 counter meta mark set meta mark | 0x00010000 return comment "pc:<h>; rule 0"
+\t}
+}
 `);
   });
 
@@ -160,10 +185,10 @@ add rule inet pt pi-np/openstack-region-r1/ossg.default.web meta nfproto ipv4 me
     const late: PolicyID = { kind: 'GlobalNetworkPolicy', name: 'late' };
     const ep = endpoint('tap1', '10.65.0.17', { tiers: [{ name: 'default', defaultAction: 'Deny', ingressPolicies: [late], egressPolicies: [] }] });
     const dp = await started(nft, [{ type: 'endpoint-update', id: ep1, endpoint: ep }, { type: 'in-sync' }]);
-    assert.match(nft.transactions[0]!, /add rule inet pt tw-tap1 counter drop comment "pc:[^;]+; Unknown policy GlobalNetworkPolicy\/late"/);
+    assert.match(nft.transactions[0]!, /\tchain tw-tap1 \{\n(.*\n)*\t\tcounter drop comment "pc:[^;]+; Unknown policy GlobalNetworkPolicy\/late"/);
     dp.onMessage({ type: 'policy-update', id: late, policy: { ...sgRules, inbound: [rule({})], outbound: [] } });
     await dp.apply();
-    assert.match(lastTx(nft), /^add chain inet pt pi-gnp\/late/m);
+    assert.match(lastTx(nft), /^\tchain pi-gnp\/late \{$/m);
     assert.match(lastTx(nft), /^flush chain inet pt tw-tap1$/m);
     assert.match(lastTx(nft), /jump pi-gnp\/late/);
     // Removing the policy while the endpoint still names it must not fail the transaction.
@@ -217,7 +242,11 @@ add rule inet pt pi-np/openstack-region-r1/ossg.default.web meta nfproto ipv4 me
     dp.onMessage({ type: 'ippool-update', id: 'pool1', pool: { cidr: '10.65.0.0/16', natOutgoing: true, disabled: false, ipipMode: 'Never', vxlanMode: 'Never', disableBGPExport: false } });
     await dp.apply();
     assert.equal(lastTx(nft), `flush chain inet pt nat-outgoing
-add rule inet pt nat-outgoing ip saddr @masq-pools4 ip daddr != @pools4 counter masquerade fully-random comment "pc:<h>; natOutgoing"
+table inet pt {
+\tchain nat-outgoing {
+\t\tip saddr @masq-pools4 ip daddr != @pools4 counter masquerade fully-random comment "pc:<h>; natOutgoing"
+\t}
+}
 add element inet pt masq-pools4 { 10.65.0.0/16 }
 `);
   });
@@ -247,7 +276,7 @@ add element inet pt masq-pools4 { 10.65.0.0/16 }
     const text = dp.renderRuleset();
     assert.match(text, /^table inet pt \{/);
     assert.match(text, /\tchain tw-tap1 \{/);
-    assert.match(text, /\tset ip4-s-web \{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = \{ 10\.65\.0\.17, 10\.65\.3\.9 \}/);
+    assert.match(text, /\tset ip4-s-web \{\n\t\ttype ipv4_addr\n\t\telements = \{ 10\.65\.0\.17, 10\.65\.3\.9 \}/);
   });
 
   it('constructor rejects invalid options, naming each', () => {

@@ -1,8 +1,10 @@
 /**
- * Turns the calculation graph's IP sets into named nft sets, one per family: `net` sets as
- * interval sets holding the maximal cover of their CIDRs (nft rejects overlapping intervals),
- * `ip-and-port` sets as `addr . inet_proto . inet_service` concatenations. Membership changes
- * become element adds and deletes, never set rewrites.
+ * Turns the calculation graph's IP sets into named nft sets, one per family: `net` sets hold
+ * the maximal cover of their CIDRs (nft rejects overlapping intervals) — as plain address sets
+ * while every member is a single address, as interval sets from the first real CIDR on (nft
+ * 1.0.6 fetches the elements of every interval set for any element command, which makes single
+ * changes slow at scale); `ip-and-port` sets are `addr . inet_proto . inet_service`
+ * concatenations. Membership changes become element adds and deletes, never set rewrites.
  * @module
  */
 import { canonicalNet, parseCidr } from '../drivers/nftables/cidr.ts';
@@ -22,6 +24,8 @@ type Op =
 interface FamilyMembers {
   readonly cover?: NetCover;
   readonly plain?: Set<string>;
+  /** `net` sets start as plain address sets and become interval sets at their first CIDR. */
+  interval?: boolean;
 }
 
 interface IPSetState {
@@ -79,8 +83,8 @@ export class IPSetManager implements Manager {
       const addr = f === 4 ? 'ipv4_addr' : 'ipv6_addr';
       const name = SetNames.ipSet(id, f);
       if (setType === 'net') {
-        this.#table.setSet({ name, type: [addr], interval: true });
-        state.families.set(f, { cover: new NetCover() });
+        this.#table.setSet({ name, type: [addr] });
+        state.families.set(f, { cover: new NetCover(), interval: false });
       } else {
         this.#table.setSet({ name, type: [addr, 'inet_proto', 'inet_service'] });
         state.families.set(f, { plain: new Set() });
@@ -162,6 +166,12 @@ export class IPSetManager implements Manager {
     }
     for (const [f, d] of deltas) {
       const name = SetNames.ipSet(id, f);
+      const fm = state.families.get(f)!;
+      if (fm.cover && !fm.interval && [...d.added].some((e) => e.includes('/'))) {
+        // The driver re-declares the set (and rewrites the chains using it) in one transaction.
+        fm.interval = true;
+        this.#table.setSet({ name, type: [f === 4 ? 'ipv4_addr' : 'ipv6_addr'], interval: true });
+      }
       if (d.removed.size > 0) this.#table.removeElements(name, d.removed);
       if (d.added.size > 0) this.#table.addElements(name, d.added);
     }

@@ -3,7 +3,9 @@
  * ends every committed batch with `# new generation N by process P (comm)`. A batch that touched
  * the agent's table and was committed by a process the agent did not start is a foreign change,
  * so the periodic read-back may be skipped while none has happened. Any doubt (monitor not
- * running, output not understood) counts as a foreign change.
+ * running, restarted since the last read-back) counts as a foreign change. nft 1.0.6's monitor
+ * can crash under bulk loads and caches the whole ruleset when it starts, so the driver runs it
+ * only in steady state and pauses it around large transactions.
  * @module
  */
 import type { Exec, LineStream } from '../../shims/exec.ts';
@@ -21,6 +23,9 @@ export class GenerationMonitor {
   #healthy = false;
   #foreign = true;
   #touchedTable = false;
+  /** Foreign changes seen so far, and the count when the current read-back began. */
+  #foreignEvents = 0;
+  #eventsAtReadStart = 0;
   #generation: number | undefined;
 
   constructor(exec: Exec, nft: readonly string[], family: string, table: string, onForeignChange: () => void) {
@@ -31,25 +36,33 @@ export class GenerationMonitor {
     this.#onForeignChange = onForeignChange;
   }
 
-  /** Starts `nft monitor`; until it has run since the last read-back, changes count as foreign. */
+  /** True while `nft monitor` runs. */
+  get running(): boolean {
+    return this.#stream !== undefined;
+  }
+
+  /** Starts `nft monitor`; until the next read-back, changes count as foreign. */
   start(): void {
     if (this.#stream) return;
     this.#healthy = true;
+    this.#foreign = true;
     this.#stream = this.#exec.streamLines(this.#argv, {
       onLine: (line) => this.#onLine(line),
+      // A dead monitor only means "unknown": the next refresh reads (no immediate read-back).
       onExit: () => {
         this.#stream = undefined;
         this.#healthy = false;
-        this.#markForeign();
+        this.#foreign = true;
       },
     });
   }
 
-  /** Stops the monitor process. */
+  /** Stops the monitor process; changes count as foreign until it runs again and a read-back resets it. */
   stop(): void {
     this.#stream?.stop();
     this.#stream = undefined;
     this.#healthy = false;
+    this.#foreign = true;
   }
 
   /** Records the PID of an `nft` the agent started, so its generations are not foreign. */
@@ -69,15 +82,20 @@ export class GenerationMonitor {
     return this.#generation;
   }
 
-  /** Called after a full read-back: the kernel state is known again. */
+  /** Called when a full read-back begins. */
+  beginRead(): void {
+    this.#eventsAtReadStart = this.#foreignEvents;
+  }
+
+  /** Called after a full read-back: the kernel state is known again, unless it changed meanwhile. */
   reset(): void {
-    this.#foreign = !this.#healthy;
+    this.#foreign = !this.#healthy || this.#foreignEvents !== this.#eventsAtReadStart;
   }
 
   #markForeign(): void {
-    const wasForeign = this.#foreign;
+    this.#foreignEvents++;
     this.#foreign = true;
-    if (!wasForeign) this.#onForeignChange();
+    this.#onForeignChange();
   }
 
   #onLine(line: string): void {

@@ -41,7 +41,7 @@ function hashOf(chain: string, bodies: string[], i: number, comments: (string | 
 }
 
 describe('NftTable', () => {
-  it('apply() reads the table, then creates sets, chains, rules and elements in one ordered transaction', async () => {
+  it('apply() reads the table, then creates sets, chains and rules in one block and adds elements, in one transaction', async () => {
     const nft = new FakeNft();
     const t = populated(nft);
     const r = await t.apply();
@@ -50,17 +50,23 @@ describe('NftTable', () => {
     assert.equal(nft.transactions.length, 1);
     const h = (c: string, b: string[], i: number, cm: (string | undefined)[] = []) => hashOf(c, b, i, cm);
     assert.equal(nft.transactions[0], [
-      'add table inet pt',
-      'add map inet pt to-wl { type ifname : verdict; }',
-      'add set inet pt src4 { type ifname . ipv4_addr; flags interval; }',
-      'add chain inet pt forward { type filter hook forward priority 0; policy accept; }',
-      'add chain inet pt dispatch',
-      'add chain inet pt tw-tap1 { comment "To workload interface tap1"; }',
-      `add rule inet pt forward oifname "tap*" jump dispatch comment "pc:${h('forward', ['oifname "tap*" jump dispatch'], 0)}"`,
-      `add rule inet pt dispatch oifname vmap @to-wl comment "pc:${h('dispatch', ['oifname vmap @to-wl', 'counter drop'], 0, [undefined, 'Unknown interface'])}"`,
-      `add rule inet pt dispatch counter drop comment "pc:${h('dispatch', ['oifname vmap @to-wl', 'counter drop'], 1, [undefined, 'Unknown interface'])}; Unknown interface"`,
-      `add rule inet pt tw-tap1 ct state established,related accept comment "pc:${h('tw-tap1', ['ct state established,related accept', 'counter drop'], 0)}"`,
-      `add rule inet pt tw-tap1 counter drop comment "pc:${h('tw-tap1', ['ct state established,related accept', 'counter drop'], 1)}"`,
+      'table inet pt {',
+      '\tmap to-wl { type ifname : verdict; }',
+      '\tset src4 { type ifname . ipv4_addr; flags interval; }',
+      '\tchain forward {',
+      '\t\ttype filter hook forward priority 0; policy accept;',
+      `\t\toifname "tap*" jump dispatch comment "pc:${h('forward', ['oifname "tap*" jump dispatch'], 0)}"`,
+      '\t}',
+      '\tchain dispatch {',
+      `\t\toifname vmap @to-wl comment "pc:${h('dispatch', ['oifname vmap @to-wl', 'counter drop'], 0, [undefined, 'Unknown interface'])}"`,
+      `\t\tcounter drop comment "pc:${h('dispatch', ['oifname vmap @to-wl', 'counter drop'], 1, [undefined, 'Unknown interface'])}; Unknown interface"`,
+      '\t}',
+      '\tchain tw-tap1 {',
+      '\t\tcomment "To workload interface tap1"',
+      `\t\tct state established,related accept comment "pc:${h('tw-tap1', ['ct state established,related accept', 'counter drop'], 0)}"`,
+      `\t\tcounter drop comment "pc:${h('tw-tap1', ['ct state established,related accept', 'counter drop'], 1)}"`,
+      '\t}',
+      '}',
       'add element inet pt to-wl { "tap1" : goto tw-tap1 }',
       'add element inet pt src4 { "tap1" . 10.0.0.1, "tap1" . 10.1.0.0/16 }',
       '',
@@ -97,9 +103,10 @@ describe('NftTable', () => {
     t.setChain({ name: 'tw-tap1', rules: [{ body: 'ct state established,related accept' }, { body: 'tcp dport 22 counter accept' }, { body: 'counter drop' }] });
     await t.apply();
     const lines = nft.transactions[1]!.trim().split('\n');
-    assert.equal(lines[0], 'flush chain inet pt tw-tap1');
-    assert.equal(lines.length, 4);
-    assert.ok(lines.slice(1).every((l) => l.startsWith('add rule inet pt tw-tap1 ')));
+    assert.deepEqual(lines.slice(0, 3), ['flush chain inet pt tw-tap1', 'table inet pt {', '\tchain tw-tap1 {']);
+    assert.equal(lines.length, 8);
+    assert.deepEqual(lines.slice(3, 6).map((l) => l.replace(/ comment .*/, '')), ['\t\tct state established,related accept', '\t\ttcp dport 22 counter accept', '\t\tcounter drop']);
+    assert.deepEqual(lines.slice(6), ['\t}', '}']);
   });
 
   it('apply() treats a re-added identical element or chain as no change', async () => {
@@ -241,7 +248,7 @@ describe('NftTable', () => {
     t.setChain({ name: 'c', base: { type: 'filter', hook: 'input', priority: 0, policy: 'accept' }, rules: [{ body: 'syntax-error' }] });
     await assert.rejects(t.apply(), (err: unknown) => isNftApplyError(err) && /after 4 attempts/.test(err.message));
     assert.equal(nft.transactions.length, 4);
-    assert.match(nft.transactions[2]!, /^add table inet pt\ndelete table inet pt\nadd table inet pt\n/);
+    assert.match(nft.transactions[2]!, /^add table inet pt\ndelete table inet pt\ntable inet pt \{\n\tchain c \{\n/);
     assert.deepEqual(timers.sleeps, [10, 20, 40]);
     assert.equal(nft.state.exists, false, 'nothing was written');
   });
@@ -252,16 +259,16 @@ describe('NftTable', () => {
     const t = new NftTable({ exec: nft.exec, name: 'pt', timers, refreshIntervalMs: 1000, forcedReadEvery: 3 });
     t.setChain({ name: 'c', rules: [] });
     await t.apply();
+    // The monitor starts once the table is programmed; it has not seen a read-back yet.
     assert.equal(nft.monitorsRunning, 1);
     assert.equal(nft.lists, 1);
-    timers.advance(1000);
-    assert.equal((await t.apply()).refreshSkipped, true);
-    timers.advance(1000);
-    assert.equal((await t.apply()).refreshSkipped, true);
-    timers.advance(1000);
-    const third = await t.apply();
-    assert.deepEqual({ skipped: third.refreshSkipped, read: third.read }, { skipped: false, read: true });
-    assert.equal(nft.lists, 2);
+    const refresh = async () => {
+      timers.advance(1000);
+      const r = await t.apply();
+      return r.read ? 'read' : r.refreshSkipped ? 'skipped' : 'none';
+    };
+    assert.deepEqual([await refresh(), await refresh(), await refresh(), await refresh()], ['read', 'skipped', 'skipped', 'read']);
+    assert.equal(nft.lists, 3);
     t.close();
     assert.equal(nft.monitorsRunning, 0);
   });
@@ -288,17 +295,47 @@ describe('NftTable', () => {
     t.close();
   });
 
-  it('apply() treats a dead monitor as a possible foreign change', async () => {
+  it('apply() pauses the monitor during large transactions and then no longer trusts it until a read-back', async () => {
+    const nft = new FakeNft();
+    const timers = fakeTimers();
+    const t = new NftTable({ exec: nft.exec, name: 'pt', timers, refreshIntervalMs: 1000, monitorPauseCommands: 3 });
+    t.setChain({ name: 'c', rules: [] });
+    await t.apply();
+    timers.advance(1000);
+    await t.apply(); // read-back: the monitor is trusted from here
+    let seen = nft.monitorsRunning;
+    t.setChain({ name: 'big', rules: [{ body: 'counter' }, { body: 'counter' }, { body: 'counter' }] });
+    const streams: number[] = [];
+    const run = nft.exec.run.bind(nft.exec);
+    nft.exec.run = (argv, o) => {
+      streams.push(nft.monitorsRunning);
+      return run(argv, o);
+    };
+    await t.apply();
+    assert.deepEqual({ before: seen, during: streams, after: nft.monitorsRunning }, { before: 1, during: [0], after: 1 });
+    timers.advance(1000);
+    seen = nft.lists;
+    assert.equal((await t.apply()).read, true, 'the refresh after the pause reads');
+    assert.equal(nft.lists, seen + 1);
+    t.close();
+  });
+
+  it('apply() restarts a dead monitor and reads at the next refresh instead of at once', async () => {
     const nft = new FakeNft();
     const timers = fakeTimers();
     let told = 0;
     const t = new NftTable({ exec: nft.exec, name: 'pt', timers, refreshIntervalMs: 1000, onForeignChange: () => told++ });
     t.setChain({ name: 'c', rules: [] });
     await t.apply();
+    timers.advance(1000);
+    await t.apply();
     nft.killMonitors();
-    assert.equal(told, 1);
+    assert.equal(told, 0);
+    assert.equal((await t.apply()).read, false);
+    assert.equal(nft.monitorsRunning, 1, 'restarted');
+    timers.advance(1000);
     const r = await t.apply();
-    assert.equal(r.read, true);
+    assert.deepEqual({ read: r.read, skipped: r.refreshSkipped }, { read: true, skipped: false });
     t.close();
   });
 

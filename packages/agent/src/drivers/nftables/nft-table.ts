@@ -17,7 +17,7 @@ import { GenerationMonitor } from './generation-monitor.ts';
 import { parseTableListing, type ListedTable } from './listing.ts';
 import { sameBaseSpec, sameSetSpec, type BaseChainSpec, type NftChain, type NftRule, type NftSetSpec } from './model.ts';
 import { ruleComment, ruleHashes, sanitizeComment } from './rule-hash.ts';
-import { Transaction, type AttributedError } from './transaction.ts';
+import { Transaction, type AttributedError, type Owner } from './transaction.ts';
 
 /** A leveled, structured logger (the agent's composition root supplies one). */
 export interface TableLog {
@@ -60,6 +60,8 @@ export interface NftTableOptions {
   forcedReadEvery?: number;
   /** Watch the ruleset generation with `nft monitor` (default true). */
   monitor?: boolean;
+  /** Transactions with more commands than this run with the monitor paused (default 1000). */
+  monitorPauseCommands?: number;
   /** Called when the monitor sees a foreign change to the table: the owner should apply soon. */
   onForeignChange?: () => void;
   /** Attempts per `apply()` before giving up with `NftApplyError` (default 8). */
@@ -98,6 +100,8 @@ function sameChainState(a: ChainState, b: ChainState): boolean {
 }
 
 const ELEMENTS_PER_COMMAND = 2000;
+/** A set or map reference in a rule body. */
+const SET_REF = /@([A-Za-z0-9_./-]+)/g;
 
 function baseText(b: BaseChainSpec): string {
   return `type ${b.type} hook ${b.hook} priority ${b.priority}; policy ${b.policy};`;
@@ -118,9 +122,12 @@ export class NftTable {
   readonly #fullRewriteFromAttempt: number;
   readonly #timeoutMs: number;
   readonly #monitor: GenerationMonitor | undefined;
+  readonly #monitorPauseCommands: number;
   readonly #onForeignChange: (() => void) | undefined;
 
   readonly #chainDefs = new Map<string, NftChain>();
+  /** Set name → desired chains whose rules refer to it (`@name`), for re-declaring a set. */
+  readonly #setUsers = new Map<string, Set<string>>();
   readonly #chains = new DeltaTracker<string, ChainState>(sameChainState);
   readonly #sets = new DeltaTracker<string, NftSetSpec>(sameSetSpec);
   readonly #elements = new Map<string, DeltaTracker<string, string>>();
@@ -151,6 +158,7 @@ export class NftTable {
     this.#fullRewriteFromAttempt = options.fullRewriteFromAttempt ?? 5;
     this.#timeoutMs = options.commandTimeoutMs ?? 120_000;
     this.#onForeignChange = options.onForeignChange;
+    this.#monitorPauseCommands = options.monitorPauseCommands ?? 1000;
     if (options.monitor ?? true) {
       this.#monitor = new GenerationMonitor(this.#exec, this.#nft, 'inet', options.name, () => {
         this.#log.warn('Foreign change to the nftables table; reading it back', { table: this.name });
@@ -169,15 +177,37 @@ export class NftTable {
     if (prev && sameChainState(prev, state) && this.#chainDefs.get(chain.name)?.comment === chain.comment) return;
     this.#quarantined.delete(chain.name);
     if (!this.#chainDefs.has(chain.name)) this.#structureVersion++;
+    this.#indexSetUsers(chain.name, this.#chainDefs.get(chain.name), chain);
     this.#chainDefs.set(chain.name, chain);
     this.#chains.setDesired(chain.name, state);
   }
 
   /** Removes a chain from the desired state. */
   deleteChain(name: string): void {
+    this.#indexSetUsers(name, this.#chainDefs.get(name), undefined);
     this.#chainDefs.delete(name);
     this.#quarantined.delete(name);
     this.#chains.deleteDesired(name);
+  }
+
+  #indexSetUsers(chain: string, before: NftChain | undefined, after: NftChain | undefined): void {
+    const refs = (c: NftChain | undefined) => {
+      const out = new Set<string>();
+      for (const r of c?.rules ?? []) for (const m of r.body.matchAll(SET_REF)) out.add(m[1]!);
+      return out;
+    };
+    const old = refs(before);
+    const now = refs(after);
+    for (const s of old) {
+      if (now.has(s)) continue;
+      const users = this.#setUsers.get(s);
+      if (users?.delete(chain) && users.size === 0) this.#setUsers.delete(s);
+    }
+    for (const s of now) {
+      let users = this.#setUsers.get(s);
+      if (!users) this.#setUsers.set(s, (users = new Set()));
+      users.add(chain);
+    }
   }
 
   /** The desired definition of a chain, if any. */
@@ -295,14 +325,11 @@ export class NftTable {
       if (entries.length > 0) out.push(`\t\telements = { ${entries.map(([k, v]) => (spec.map !== undefined ? `${k} : ${v}` : k)).join(', ')} }`);
       out.push('\t}');
     }
+    const block: [string, Owner][] = [];
     for (const [name, state] of [...this.#chains.desiredEntries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-      const def = this.#chainDefs.get(name)!;
-      out.push(`\tchain ${name} {`);
-      if (def.comment) out.push(`\t\tcomment "${sanitizeComment(def.comment).slice(0, 128)}"`);
-      if (def.base) out.push(`\t\t${baseText(def.base)}`);
-      this.#effectiveRules(def).forEach((rule, i) => out.push(`\t\t${rule.body} comment "${ruleComment(state.hashes[i]!, rule.comment)}"`));
-      out.push('\t}');
+      this.#chainBlock(block, this.#chainDefs.get(name)!, state.hashes, true);
     }
+    for (const [line] of block) out.push(line);
     out.push('}');
     return `${out.join('\n')}\n`;
   }
@@ -327,9 +354,14 @@ export class NftTable {
           await this.#read();
           result.read = true;
         }
-        const full = attempt >= this.#fullRewriteFromAttempt || this.#needsFullRewrite();
+        const full = attempt >= this.#fullRewriteFromAttempt;
         const { tx, commit } = full ? this.#buildFull() : this.#buildIncremental();
-        if (tx.size === 0) return result;
+        if (tx.size === 0) {
+          this.#monitor?.start();
+          return result;
+        }
+        // The monitor would print every rule of a bulk load (and nft 1.0.6's can crash doing so).
+        if (tx.size > this.#monitorPauseCommands) this.#monitor?.stop();
         const run = await this.#exec.run([...this.#nft, '-f', '-'], {
           input: tx.text(),
           timeoutMs: this.#timeoutMs,
@@ -339,6 +371,7 @@ export class NftTable {
           commit();
           result.wrote = true;
           result.commands = tx.size;
+          this.#monitor?.start();
           return result;
         }
         const errors = tx.attribute(run.stderr);
@@ -407,7 +440,7 @@ export class NftTable {
   }
 
   async #read(): Promise<void> {
-    this.#monitor?.start();
+    this.#monitor?.beginRead();
     const argv = [...this.#nft, '-j', 'list', 'table', 'inet', this.name];
     const run = await this.#exec.run(argv, { timeoutMs: this.#timeoutMs });
     let listed: ListedTable;
@@ -443,35 +476,30 @@ export class NftTable {
     this.#log.debug('Read nftables table back', { table: this.name, chains: listed.chains.size, sets: listed.sets.size, dirtyChains, dirtySets: this.#dirtySets.size });
   }
 
-  /** A set whose kernel declaration differs from the desired one can only be replaced with the table. */
-  #needsFullRewrite(): boolean {
-    for (const name of this.#sets.pendingUpdates) if (this.#sets.hasDataplane(name)) return true;
-    return false;
-  }
-
   #setKind(spec: NftSetSpec): 'set' | 'map' {
     return spec.map === undefined ? 'set' : 'map';
   }
 
-  #addSetCommand(tx: Transaction, spec: NftSetSpec): void {
+  /** `set x { type …; flags interval; }` (as a block line, or after `add`). */
+  #setDeclaration(spec: NftSetSpec): string {
     const type = spec.type.join(' . ') + (spec.map !== undefined ? ` : ${spec.map}` : '');
     const flags = spec.interval ? ' flags interval;' : '';
     const comment = spec.comment ? ` comment "${sanitizeComment(spec.comment)}";` : '';
-    tx.add(`add ${this.#setKind(spec)} ${this.#ref} ${spec.name} { type ${type};${flags}${comment} }`, `set:${spec.name}`);
+    return `${this.#setKind(spec)} ${spec.name} { type ${type};${flags}${comment} }`;
   }
 
-  #addChainCommand(tx: Transaction, def: NftChain): void {
-    const parts: string[] = [];
-    if (def.base) parts.push(baseText(def.base));
-    if (def.comment) parts.push(`comment "${sanitizeComment(def.comment).slice(0, 128)}";`);
-    tx.add(`add chain ${this.#ref} ${def.name}${parts.length > 0 ? ` { ${parts.join(' ')} }` : ''}`, `chain:${def.name}`);
-  }
-
-  #addRuleCommands(tx: Transaction, def: NftChain, hashes: readonly string[]): void {
+  /** Block lines of one chain: its declaration (hook, comment) when `declare`, then its rules. */
+  #chainBlock(block: [string, Owner][], def: NftChain, hashes: readonly string[], declare: boolean): void {
+    const owner: Owner = `chain:${def.name}`;
+    block.push([`\tchain ${def.name} {`, owner]);
+    if (declare && def.base) block.push([`\t\t${baseText(def.base)}`, owner]);
+    if (declare && def.comment) block.push([`\t\tcomment "${sanitizeComment(def.comment).slice(0, 128)}"`, owner]);
     const rules = this.#effectiveRules(def);
-    rules.forEach((rule, i) => {
-      tx.add(`add rule ${this.#ref} ${def.name} ${rule.body} comment "${ruleComment(hashes[i]!, rule.comment)}"`, `chain:${def.name}`);
-    });
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      block.push([`\t\t${rule.body} comment "${ruleComment(hashes[i]!, rule.comment)}"`, owner]);
+    }
+    block.push(['\t}', owner]);
   }
 
   #elementCommands(tx: Transaction, verb: 'add' | 'delete', set: string, entries: readonly (readonly [string, string])[], isMap: boolean): void {
@@ -482,34 +510,42 @@ export class NftTable {
     }
   }
 
+  /**
+   * One transaction for the difference. Commands run in order, so the order is the point:
+   *   1. element deletions (a verdict-map element may point at a chain deleted in 6)
+   *   2. flush chains to rewrite or delete; delete base chains whose hook changed, sets whose
+   *      declaration changed (their users were just flushed)
+   *   3. one `table { … }` block: new and re-declared sets, new chains, the rules of every
+   *      rewritten chain (block syntax loads faster than one `add rule` command per rule)
+   *   4. element additions (maps may point at chains created in 3)
+   *   5. delete sets nobody wants, then the chains flushed in 2
+   */
   #buildIncremental(): { tx: Transaction; commit: () => void } {
     const tx = new Transaction();
     const commits: (() => void)[] = [];
-    if (!this.#tableExists) {
-      tx.add(`add table ${this.#ref}`, 'table');
-      commits.push(() => { this.#tableExists = true; });
-    }
-    // 1. New sets and maps, before any rule or element refers to them.
-    for (const name of this.#sets.pendingUpdates) {
-      const spec = this.#sets.getDesired(name)!;
-      this.#addSetCommand(tx, spec);
-      commits.push(() => this.#sets.setDataplane(name, spec));
-    }
-    // 2. Element deletions (map elements may point at chains deleted below).
+    const ref = this.#ref;
+    // Sets whose kernel declaration differs are deleted and re-created with every chain using them.
+    const redeclared = [...this.#sets.pendingUpdates].filter((n) => this.#sets.hasDataplane(n));
+    const rewrite = new Set<string>();
+    for (const name of this.#chains.pendingUpdates) if (this.#chains.hasDataplane(name)) rewrite.add(name);
+    for (const set of redeclared) for (const chain of this.#setUsers.get(set) ?? []) if (this.#chains.hasDataplane(chain)) rewrite.add(chain);
+    const doomedChains = [...this.#chains.pendingDeletions];
+    const doomedSets = [...this.#sets.pendingDeletions];
+
+    // 1. Element deletions.
     const additions: [string, [string, string][], boolean][] = [];
     for (const set of this.#dirtySets) {
       const t = this.#elements.get(set)!;
       const spec = this.#sets.getDesired(set);
-      if (!spec) continue; // the whole set goes in step 6b
+      if (!spec || redeclared.includes(set)) continue; // deleted or re-created whole below
       const inKernel = this.#sets.hasDataplane(set);
       const deletions: [string, string][] = [];
       for (const k of t.pendingDeletions) deletions.push([k, '']);
       const adds: [string, string][] = [];
       for (const k of t.pendingUpdates) {
-        const v = t.getDesired(k)!;
         // A map element with another value must be deleted before it can be re-added.
         if (inKernel && t.hasDataplane(k)) deletions.push([k, '']);
-        adds.push([k, v]);
+        adds.push([k, t.getDesired(k)!]);
       }
       if (inKernel && deletions.length > 0) this.#elementCommands(tx, 'delete', set, deletions, spec.map !== undefined);
       if (adds.length > 0) additions.push([set, adds, spec.map !== undefined]);
@@ -518,36 +554,53 @@ export class NftTable {
         for (const [k, v] of adds) t.setDataplane(k, v);
       });
     }
-    // 3. New chains (empty), so every jump target exists before rules are added.
-    const rewrites = new Set<string>();
-    for (const name of this.#chains.pendingUpdates) {
+
+    // 2. Flushes and the deletions that must precede re-declaration.
+    for (const name of rewrite) {
+      const have = this.#chains.getDataplane(name)!;
       const def = this.#chainDefs.get(name)!;
-      const have = this.#chains.getDataplane(name);
-      if (have && !sameBaseSpec(have.base, def.base)) {
-        tx.add(`delete chain ${this.#ref} ${name}`, `chain:${name}`);
-        this.#addChainCommand(tx, def);
-      } else if (!have) {
-        this.#addChainCommand(tx, def);
-      } else {
-        rewrites.add(name);
-      }
+      if (!sameBaseSpec(have.base, def.base)) tx.add(`delete chain ${ref} ${name}`, `chain:${name}`);
+      else tx.add(`flush chain ${ref} ${name}`, `chain:${name}`);
     }
-    // 4. Rewrite every changed chain whole: flush and re-add in the same transaction.
-    for (const name of this.#chains.pendingUpdates) {
+    for (const name of doomedChains) tx.add(`flush chain ${ref} ${name}`, `chain:${name}`);
+    for (const name of redeclared) tx.add(`delete ${this.#setKind(this.#sets.getDataplane(name)!)} ${ref} ${name}`, `set:${name}`);
+
+    // 3. The block.
+    const block: [string, Owner][] = [];
+    for (const name of this.#sets.pendingUpdates) {
+      const spec = this.#sets.getDesired(name)!;
+      block.push([`\t${this.#setDeclaration(spec)}`, `set:${name}`]);
+      commits.push(() => this.#sets.setDataplane(name, spec));
+    }
+    for (const name of redeclared) {
+      const t = this.#tracker(name);
+      const entries = [...t.desiredEntries()];
+      const spec = this.#sets.getDesired(name)!;
+      if (entries.length > 0) additions.push([name, entries, spec.map !== undefined]);
+      commits.push(() => t.replaceDataplane(entries));
+    }
+    for (const name of this.#chains.pendingUpdates) rewrite.add(name);
+    for (const name of rewrite) {
       const def = this.#chainDefs.get(name)!;
       const want = this.#chains.getDesired(name)!;
-      if (rewrites.has(name)) tx.add(`flush chain ${this.#ref} ${name}`, `chain:${name}`);
-      this.#addRuleCommands(tx, def, want.hashes);
+      const have = this.#chains.getDataplane(name);
+      this.#chainBlock(block, def, want.hashes, !have || !sameBaseSpec(have.base, def.base));
       commits.push(() => this.#chains.setDataplane(name, want));
     }
-    // 5. Element additions (verdict maps may point at the chains created above).
+    if (block.length > 0 || !this.#tableExists) {
+      tx.add(`table ${ref} {`, 'table');
+      for (const [line, owner] of block) tx.add(line, owner);
+      tx.add('}', 'table');
+      commits.push(() => { this.#tableExists = true; });
+    }
+
+    // 4. Element additions.
     for (const [set, adds, isMap] of additions) this.#elementCommands(tx, 'add', set, adds, isMap);
-    // 6. Deletions: unreference (flush) doomed chains, drop sets, then drop the chains.
-    const doomedChains = [...this.#chains.pendingDeletions];
-    for (const name of doomedChains) tx.add(`flush chain ${this.#ref} ${name}`, `chain:${name}`);
-    for (const name of this.#sets.pendingDeletions) {
+
+    // 5. Deletions.
+    for (const name of doomedSets) {
       const spec = this.#sets.getDataplane(name)!;
-      tx.add(`delete ${this.#setKind(spec)} ${this.#ref} ${name}`, `set:${name}`);
+      tx.add(`delete ${this.#setKind(spec)} ${ref} ${name}`, `set:${name}`);
       commits.push(() => {
         this.#sets.deleteDataplane(name);
         const t = this.#elements.get(name);
@@ -557,7 +610,7 @@ export class NftTable {
       });
     }
     for (const name of doomedChains) {
-      tx.add(`delete chain ${this.#ref} ${name}`, `chain:${name}`);
+      tx.add(`delete chain ${ref} ${name}`, `chain:${name}`);
       commits.push(() => this.#chains.deleteDataplane(name));
     }
     return {
@@ -572,14 +625,17 @@ export class NftTable {
   /** Deletes and recreates the whole table in one transaction (last resort; atomic). */
   #buildFull(): { tx: Transaction; commit: () => void } {
     const tx = new Transaction();
+    // nft 1.0.6 has no `destroy`: adding first makes the delete safe when the table is absent.
     tx.add(`add table ${this.#ref}`, 'table');
     tx.add(`delete table ${this.#ref}`, 'table');
-    tx.add(`add table ${this.#ref}`, 'table');
     const sets = [...this.#sets.desiredEntries()];
-    for (const [, spec] of sets) this.#addSetCommand(tx, spec);
     const chains = [...this.#chains.desiredEntries()];
-    for (const [name] of chains) this.#addChainCommand(tx, this.#chainDefs.get(name)!);
-    for (const [name, state] of chains) this.#addRuleCommands(tx, this.#chainDefs.get(name)!, state.hashes);
+    const block: [string, Owner][] = [];
+    for (const [name, spec] of sets) block.push([`\t${this.#setDeclaration(spec)}`, `set:${name}`]);
+    for (const [name, state] of chains) this.#chainBlock(block, this.#chainDefs.get(name)!, state.hashes, true);
+    tx.add(`table ${this.#ref} {`, 'table');
+    for (const [line, owner] of block) tx.add(line, owner);
+    tx.add('}', 'table');
     const elements: [string, [string, string][]][] = [];
     for (const [name, spec] of sets) {
       const entries = [...(this.#elements.get(name)?.desiredEntries() ?? [])];

@@ -141,15 +141,45 @@ export class FakeNft {
     const next = clone(this.state);
     const lines = input.split('\n');
     const errors: string[] = [];
-    lines.forEach((line, i) => {
-      if (line.trim() === '') return;
+    const run = (lineNo: number, fn: () => void) => {
       try {
-        this.#command(next, line.trim());
+        fn();
       } catch (err) {
         if (!(err instanceof CommandError)) throw err;
-        errors.push(`/dev/stdin:${i + 1}:1-1: Error: ${err.message}\n${line}`);
+        errors.push(`/dev/stdin:${lineNo}:1-1: Error: ${err.message}\n${lines[lineNo - 1]}`);
       }
-    });
+    };
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!.trim();
+      if (line === '') continue;
+      const table = /^table inet (\S+) \{$/.exec(line);
+      if (!table) {
+        run(i + 1, () => this.#command(next, line));
+        continue;
+      }
+      // Block syntax: like nft, declare sets and chains first, then add the rules.
+      const decls: [number, string][] = [];
+      const chains: [number, string, string[]][] = [];
+      const rules: [number, string, string][] = [];
+      let chain: [number, string, string[]] | undefined;
+      // The table block ends with "}" in column 0; chain blocks end with an indented "}".
+      for (i++; i < lines.length && lines[i] !== '}'; i++) {
+        const l = lines[i]!.trim();
+        const c = /^chain (\S+) \{$/.exec(l);
+        if (c) chains.push((chain = [i + 1, c[1]!, []]));
+        else if (l === '}') chain = undefined;
+        else if (!chain) decls.push([i + 1, l]);
+        else if (/^type \S+ hook /.test(l) || /^comment "/.test(l)) chain[2].push(l);
+        else rules.push([i + 1, chain[1], l]);
+      }
+      run(i + 1, () => this.#command(next, `add table inet ${table[1]}`));
+      for (const [n, d] of decls) run(n, () => this.#command(next, `add ${d.replace(/^(set|map) /, `$1 inet ${table[1]} `)}`));
+      for (const [n, name, attrs] of chains) {
+        const spec = attrs.find((a) => a.startsWith('type '));
+        run(n, () => this.#command(next, `add chain inet ${table[1]} ${name}${spec ? ` { ${spec} }` : ''}`));
+      }
+      for (const [n, name, body] of rules) run(n, () => this.#command(next, `add rule inet ${table[1]} ${name} ${body}`));
+    }
     if (errors.length > 0) return { exitCode: 1, stdout: '', stderr: `${errors.join('\n')}\n` };
     this.state = next;
     this.monitorLines(`# new generation ${this.transactions.length} by process ${pid} (nft)`);
