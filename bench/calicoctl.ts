@@ -207,7 +207,7 @@ client.close();
 
 // ---- main ------------------------------------------------------------------------------
 
-const loadAtStart = os.loadavg()[0];
+const loadAtStart = os.loadavg()[0] ?? 0;
 const etcd = await startLocalEtcd({ dataDir: `/dev/shm/percale-bench-${randomUUID()}`, removeDataOnStop: true });
 const env = { ETCD_ENDPOINTS: etcd.endpoint };
 // Like EtcdStore, accept replies above gRPC's default 4 MiB (10,000 endpoints are ~13 MB).
@@ -346,7 +346,7 @@ const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, etcd: 'local single member on /dev/shm' },
   // The 2-core machine is shared: a high load average means noisier, slower CPU-bound runs.
-  load_average_1m: { start: Math.round(loadAtStart * 100) / 100, end: Math.round(os.loadavg()[0] * 100) / 100 },
+  load_average_1m: { start: Math.round(loadAtStart * 100) / 100, end: Math.round((os.loadavg()[0] ?? 0) * 100) / 100 },
   repetitions: REPS,
   scale: { policies: POLICIES, workload_endpoints: ENDPOINTS },
   rows,
