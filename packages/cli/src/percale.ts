@@ -4,7 +4,7 @@
  * @module
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { runDemo } from './percale/demo.ts';
+import { DEFAULT_STATE_DIR, runDemo } from './percale/demo.ts';
 import { localDatastoreStatus, startLocalDatastore, stopLocalDatastore } from './percale/local-datastore.ts';
 
 function port(value: string): number {
@@ -13,7 +13,7 @@ function port(value: string): number {
   return n;
 }
 
-const stateDirOption = ['--state-dir <dir>', 'folder for the local datastore (data, pid file, log)', '.state'] as const;
+const stateDirOption = ['--state-dir <dir>', 'folder for the local datastore (data, pid file, log)', DEFAULT_STATE_DIR] as const;
 const portOption = ['--port <port>', 'client port of the local etcd on 127.0.0.1', port, 2379] as const;
 
 const program = new Command('percale')

@@ -10,6 +10,9 @@ import { startLocalDatastore } from './local-datastore.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
 
+/** Where `percale demo` and `percale datastore` keep the local etcd unless told otherwise. */
+export const DEFAULT_STATE_DIR = '.state';
+
 export interface DemoOptions {
   stateDir: string;
   port: number;
@@ -40,7 +43,8 @@ export async function runDemo(options: DemoOptions, out: (s: string) => void): P
     if (r.status !== 0) return r.status ?? 1;
     out('\n');
   }
-  out(`The datastore keeps running. Try:\n  export ETCD_ENDPOINTS=${ds.endpoint}\n  npx calicoctl get workloadendpoints -A -o yaml\nStop it with: npx percale datastore stop\n`);
+  const stateFlag = options.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${options.stateDir}`;
+  out(`The datastore keeps running. Try:\n  export ETCD_ENDPOINTS=${ds.endpoint}\n  npx calicoctl get workloadendpoints -A -o yaml\nStop it with: npx percale datastore stop${stateFlag}\n`);
   return 0;
 }
 
