@@ -10,7 +10,7 @@ import { FELIX_FIELDS, type Resource } from '@percale/api';
 
 /**
  * JSON field → Felix parameter name where that is not the JSON name with its first letter
- * capitalised (`confignamev1` tags and Go field names in Calico's felixconfig.go); `-` means
+ * capitalised (`confignamev1` tags and Go field names in Calico's felixconfig.go at 87c15906); `-` means
  * "not a parameter".
  */
 const NAMES: Readonly<Record<string, string>> = {
@@ -40,8 +40,50 @@ const NAMES: Readonly<Record<string, string>> = {
   nftablesMode: 'NFTablesMode',
   nftablesFlowTableOffload: 'NFTablesFlowTableOffload',
   nftablesFlowTableDataIfacePattern: 'NFTablesFlowTableDataIfacePattern',
+  bpfEnabled: 'BPFEnabled',
+  bpfOverlayHostSourceIP: 'BPFOverlayHostSourceIP',
+  bpfDisableUnprivileged: 'BPFDisableUnprivileged',
+  bpfJITHardening: 'BPFJITHardening',
+  bpfLogLevel: 'BPFLogLevel',
+  bpfConntrackLogLevel: 'BPFConntrackLogLevel',
   bpfConntrackMode: 'BPFConntrackCleanupMode',
+  bpfConntrackTimeouts: 'BPFConntrackTimeouts',
+  bpfIPFragTimeout: 'BPFIPFragTimeout',
+  bpfLogFilters: 'BPFLogFilters',
+  bpfCTLBLogFilter: 'BPFCTLBLogFilter',
+  bpfDataIfacePattern: 'BPFDataIfacePattern',
+  bpfL3IfacePattern: 'BPFL3IfacePattern',
+  bpfConnectTimeLoadBalancingEnabled: 'BPFConnectTimeLoadBalancingEnabled',
+  bpfConnectTimeLoadBalancing: 'BPFConnectTimeLoadBalancing',
+  bpfHostNetworkedNATWithoutCTLB: 'BPFHostNetworkedNATWithoutCTLB',
+  bpfExternalServiceMode: 'BPFExternalServiceMode',
+  bpfDSROptoutCIDRs: 'BPFDSROptoutCIDRs',
+  bpfExtToServiceConnmark: 'BPFExtToServiceConnmark',
+  bpfKubeProxyIptablesCleanupEnabled: 'BPFKubeProxyIptablesCleanupEnabled',
+  bpfKubeProxyMinSyncPeriod: 'BPFKubeProxyMinSyncPeriod',
+  bpfKubeProxyHealthzPort: 'BPFKubeProxyHealthzPort',
+  bpfPSNATPorts: 'BPFPSNATPorts',
+  bpfMapSizeNATFrontend: 'BPFMapSizeNATFrontend',
+  bpfMapSizeNATBackend: 'BPFMapSizeNATBackend',
+  bpfMapSizeNATAffinity: 'BPFMapSizeNATAffinity',
+  bpfMapSizeRoute: 'BPFMapSizeRoute',
+  bpfMapSizeConntrack: 'BPFMapSizeConntrack',
   bpfMapSizePerCpuConntrack: 'BPFMapSizePerCPUConntrack',
+  bpfMapSizeConntrackScaling: 'BPFMapSizeConntrackScaling',
+  bpfMapSizeConntrackCleanupQueue: 'BPFMapSizeConntrackCleanupQueue',
+  bpfMapSizeIPSets: 'BPFMapSizeIPSets',
+  bpfMapSizeIfState: 'BPFMapSizeIfState',
+  bpfHostConntrackBypass: 'BPFHostConntrackBypass',
+  bpfIPFragmentReassemblyEnabled: 'BPFIPFragmentReassemblyEnabled',
+  bpfEnforceRPF: 'BPFEnforceRPF',
+  bpfPolicyDebugEnabled: 'BPFPolicyDebugEnabled',
+  bpfForceTrackPacketsFromIfaces: 'BPFForceTrackPacketsFromIfaces',
+  bpfDisableGROForIfaces: 'BPFDisableGROForIfaces',
+  bpfExcludeCIDRsFromNAT: 'BPFExcludeCIDRsFromNAT',
+  bpfExportBufferSizeMB: 'BPFExportBufferSizeMB',
+  bpfRedirectToPeer: 'BPFRedirectToPeer',
+  bpfAttachType: 'BPFAttachType',
+  bpfProfiling: 'BPFProfiling',
   ipv4NormalRoutePriority: 'IPv4NormalRoutePriority',
   ipv4ElevatedRoutePriority: 'IPv4ElevatedRoutePriority',
   ipv6NormalRoutePriority: 'IPv6NormalRoutePriority',
@@ -49,6 +91,9 @@ const NAMES: Readonly<Record<string, string>> = {
   wireguardKeepAlive: 'WireguardPersistentKeepAlive',
   awsSrcDstCheck: 'AWSSrcDstCheck',
   mtuIfacePattern: 'MTUIfacePattern',
+  bpfMaglevMaxEndpointsPerService: 'BPFMaglevMaxEndpointsPerService',
+  bpfMaglevMaxServices: 'BPFMaglevMaxServices',
+
 };
 
 /** Duration fields Felix takes in milliseconds; every other duration is in seconds. */
