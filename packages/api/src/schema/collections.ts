@@ -60,15 +60,25 @@ export function list<T>(item: ValueType<T>, options: ListOptions = {}): ValueTyp
   };
 }
 
-/** Compares strings by Unicode code point, which is UTF-8 byte order (how Go sorts map keys). */
+/**
+ * Compares strings by Unicode code point, which is UTF-8 byte order (how Go sorts map keys).
+ * UTF-16 code-unit order agrees with code-point order except where a surrogate (part of a
+ * character at or above U+10000) meets a unit in U+E000–U+FFFF, so code units are compared
+ * directly and only a difference involving a surrogate is settled by code point.
+ */
 export function compareBytewise(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if ((x & 0xf800) !== 0xd800 && (y & 0xf800) !== 0xd800) return x - y;
+    // If either string's differing unit ends a surrogate pair, compare from the pair's start.
+    const pairEnds = i > 0 && (a.charCodeAt(i - 1) & 0xfc00) === 0xd800 && ((x & 0xfc00) === 0xdc00 || (y & 0xfc00) === 0xdc00);
+    const at = pairEnds ? i - 1 : i;
+    return a.codePointAt(at)! - b.codePointAt(at)!;
   }
-  return x.length - y.length;
+  return a.length - b.length;
 }
 
 /** Constraints on a map's keys and values. */
