@@ -24,6 +24,7 @@ import {
   ConfigError, RESTART_FREE_PARAMS, changedParams, datastoreConfigSources, readLocalConfigSources, resolveConfig,
   type AgentConfig, type LocalConfigSources, type ResolvedConfig,
 } from './config/index.ts';
+import { CalcGraph } from './calc/index.ts';
 import { Dataplane } from './dataplane/dataplane.ts';
 import type { DataplaneOptions } from './dataplane/options.ts';
 import { HostNetworking, kernelShims, type HostNetworkingConfig } from './drivers/routes/host-networking.ts';
@@ -511,6 +512,7 @@ export function hostNetworkingConfig(c: AgentConfig): HostNetworkingConfig {
 class EndpointStatusCombiner {
   readonly #host = new Map<string, { id: EndpointID; status: 'up' | 'down' }>();
   readonly #programmed = new Map<string, boolean>();
+  readonly #reported = new Map<string, 'up' | 'down'>();
   readonly #report: PartsContext['onEndpointStatus'];
   constructor(report: PartsContext['onEndpointStatus']) {
     this.#report = report;
@@ -529,15 +531,30 @@ class EndpointStatusCombiner {
   }
   #emit(key: string, id: EndpointID): void {
     const host = this.#host.get(key);
-    if (!host) return this.#report(id, undefined);
-    this.#report(id, host.status === 'up' && this.#programmed.get(key) === true ? 'up' : 'down');
+    if (!host) {
+      // Only retract what was reported: the dataplane may speak before host networking does.
+      if (this.#reported.delete(key)) this.#report(id, undefined);
+      return;
+    }
+    const status = host.status === 'up' && this.#programmed.get(key) === true ? 'up' : 'down';
+    if (this.#reported.get(key) === status) return;
+    this.#reported.set(key, status);
+    this.#report(id, status);
   }
 }
 
-/** The calculation graph; wired here once `calc/` provides its constructor. */
+/** The calculation graph, with its counters published at each flush. */
 function createCalcGraph(ctx: PartsContext): CalcGraphPort {
-  void ctx;
-  throw new Error('Cannot start the agent: this build of Percale has no calculation graph yet (packages/agent/src/calc)');
+  const graph = new CalcGraph({ hostname: ctx.config.FelixHostname, workloadSourceSpoofing: ctx.config.WorkloadSourceSpoofing || 'Disabled' });
+  return {
+    onUpdate: (event) => graph.onUpdate(event),
+    onInSync: () => graph.onInSync(),
+    flush: () => {
+      const messages = graph.flush();
+      ctx.metrics.activeLocalPolicies.set(graph.stats.activePolicies);
+      return messages;
+    },
+  };
 }
 
 /** Creates the real calculation graph, nftables dataplane and host networking. */
