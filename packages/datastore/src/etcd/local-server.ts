@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { basename, dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export interface LocalEtcdOptions {
@@ -14,7 +15,10 @@ export interface LocalEtcdOptions {
   dataDir: string;
   /** Client port on 127.0.0.1; 0 or omitted picks a free one. */
   clientPort?: number;
-  /** Also listen on this unix socket path (reachable from inside network namespaces). */
+  /**
+   * Also listen on this unix socket (absolute path), which processes inside network
+   * namespaces can reach; clients use `unix://<path>:0` as the endpoint.
+   */
   unixSocket?: string;
   /** Serve clients over TLS with these PEM files; with `clientCAFile`, require client certificates. */
   tls?: { certFile: string; keyFile: string; clientCAFile?: string };
@@ -76,7 +80,10 @@ export async function startLocalEtcd(options: LocalEtcdOptions): Promise<LocalEt
   const scheme = options.tls ? 'https' : 'http';
   const endpoint = `${scheme}://127.0.0.1:${clientPort}`;
   const listen = [endpoint];
-  if (options.unixSocket) listen.push(`unix://${options.unixSocket}:0`);
+  // etcd 3.4 only accepts `unix://<host>:<port>`-shaped URLs, read relative to its working
+  // directory: run it in the socket's folder and name the socket file there.
+  const cwd = options.unixSocket ? dirname(options.unixSocket) : undefined;
+  if (options.unixSocket) listen.push(`unix://${basename(options.unixSocket)}:0`);
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
     '--name', 'percale',
@@ -108,12 +115,12 @@ export async function startLocalEtcd(options: LocalEtcdOptions): Promise<LocalEt
   let spawned: Promise<void>;
   if (options.detached) {
     const log = await open(options.detached.logFile, 'a');
-    child = spawn(options.binary ?? 'etcd', args, { stdio: ['ignore', log.fd, log.fd], detached: true });
+    child = spawn(options.binary ?? 'etcd', args, { stdio: ['ignore', log.fd, log.fd], detached: true, cwd });
     spawned = whenSpawned(child);
     await log.close();
     child.unref();
   } else {
-    child = spawn(options.binary ?? 'etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(options.binary ?? 'etcd', args, { stdio: ['ignore', 'ignore', 'pipe'], cwd });
     spawned = whenSpawned(child);
     child.stderr?.on('data', (b: Buffer) => {
       errText = (errText + b.toString()).slice(-8000);
