@@ -139,6 +139,8 @@ export class Dataplane {
 
   async #apply(): Promise<ApplyResult> {
     const started = performance.now();
+    // Let nft list the table while the managers render (start-up: the two take similar time).
+    if (this.#inSync) this.#table.prefetchRead();
     this.#completeDeferredWork();
     if (!this.#inSync) {
       return { programmed: false, wrote: false, commands: 0, read: false, refreshSkipped: false, errors: [], durationMs: performance.now() - started, endpoints: [], refreshDueInMs: Number.POSITIVE_INFINITY };

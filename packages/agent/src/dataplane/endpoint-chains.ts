@@ -25,53 +25,96 @@ function qos(ep: LocalEndpoint, dir: Direction, key: string): number | undefined
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
-function endpointChain(ep: LocalEndpoint, dir: Direction, options: DataplaneOptions, marks: MarkBits, lookup: ChainLookup): NftChain {
+/** Rule texts that depend only on the options and marks, built once per configuration. */
+interface Fixed {
+  established: NftRule;
+  invalid: NftRule | undefined;
+  clearAll: NftRule;
+  vxlan: NftRule | undefined;
+  ipip: NftRule | undefined;
+  clearPass: string;
+  jumpIfNotPassed: string;
+  returnIfAccepted: string;
+  policyAccepted: NftRule;
+  profileAccepted: NftRule;
+  endOfTier: string;
+  deny: string;
+  denyWord: string;
+  final: NftRule;
+}
+
+const fixedCache = new WeakMap<DataplaneOptions, WeakMap<MarkBits, Fixed>>();
+
+function fixed(options: DataplaneOptions, marks: MarkBits): Fixed {
+  let byMarks = fixedCache.get(options);
+  if (!byMarks) fixedCache.set(options, (byMarks = new WeakMap()));
+  let f = byMarks.get(marks);
+  if (f) return f;
   const deny = options.filterDenyAction;
   const denyWord = deny === 'drop' ? 'Drop' : 'Reject';
+  const returnIfAccepted = `${markSet(marks.accept)} return`;
+  f = {
+    established: options.filterAllowAction === 'accept'
+      ? { body: 'ct state established,related accept' }
+      : { body: `ct state established,related ${setMark(marks.accept)} return` },
+    invalid: options.disableConntrackInvalidCheck ? undefined : { body: `ct state invalid counter ${deny}` },
+    clearAll: { body: clearMark(marks.all) },
+    vxlan: options.allowVXLANFromWorkloads ? undefined : { body: `meta l4proto udp th dport ${options.vxlanPort} counter ${deny}`, comment: `${denyWord} VXLAN encapped packets originating in workloads` },
+    ipip: options.allowIPIPFromWorkloads ? undefined : { body: `meta l4proto 4 counter ${deny}`, comment: `${denyWord} IPinIP encapped packets originating in workloads` },
+    clearPass: clearMark(marks.pass),
+    jumpIfNotPassed: `${markClear(marks.pass)} jump `,
+    returnIfAccepted,
+    policyAccepted: { body: returnIfAccepted, comment: 'Return if policy accepted' },
+    profileAccepted: { body: returnIfAccepted, comment: 'Return if profile accepted' },
+    endOfTier: `${markClear(marks.pass)} counter ${deny}`,
+    deny: `counter ${deny}`,
+    denyWord,
+    final: { body: `counter ${deny}`, comment: `${denyWord} if no profiles matched` },
+  };
+  byMarks.set(marks, f);
+  return f;
+}
+
+function endpointChain(ep: LocalEndpoint, dir: Direction, options: DataplaneOptions, marks: MarkBits, lookup: ChainLookup): NftChain {
+  const f = fixed(options, marks);
   const rules: NftRule[] = [];
   const rate = qos(ep, dir, 'PacketRate');
   if (rate !== undefined) {
     const burst = qos(ep, dir, 'PacketBurst');
     rules.push({ body: `limit rate over ${rate}/second${burst !== undefined ? ` burst ${burst} packets` : ''} counter drop`, comment: 'Packet rate limit' });
   }
-  rules.push(options.filterAllowAction === 'accept'
-    ? { body: 'ct state established,related accept' }
-    : { body: `ct state established,related ${setMark(marks.accept)} return` });
-  if (!options.disableConntrackInvalidCheck) rules.push({ body: `ct state invalid counter ${deny}` });
+  rules.push(f.established);
+  if (f.invalid) rules.push(f.invalid);
   const maxConn = qos(ep, dir, 'MaxConnections');
   if (maxConn !== undefined) rules.push({ body: `meta l4proto tcp ct count over ${maxConn} counter reject with tcp reset`, comment: 'Connection limit' });
-  rules.push({ body: clearMark(marks.all) });
-  if (dir === 'egress' && !options.allowVXLANFromWorkloads) {
-    rules.push({ body: `meta l4proto udp th dport ${options.vxlanPort} counter ${deny}`, comment: `${denyWord} VXLAN encapped packets originating in workloads` });
-  }
-  if (dir === 'egress' && !options.allowIPIPFromWorkloads) {
-    rules.push({ body: `meta l4proto 4 counter ${deny}`, comment: `${denyWord} IPinIP encapped packets originating in workloads` });
-  }
+  rules.push(f.clearAll);
+  if (dir === 'egress' && f.vxlan) rules.push(f.vxlan);
+  if (dir === 'egress' && f.ipip) rules.push(f.ipip);
   for (const tier of ep.tiers) {
     const policies = dir === 'ingress' ? tier.ingressPolicies : tier.egressPolicies;
     if (policies.length === 0) continue;
-    rules.push({ body: clearMark(marks.pass), comment: `Start of tier ${tier.name}` });
+    rules.push({ body: f.clearPass, comment: `Start of tier ${tier.name}` });
     for (const pid of policies) {
       if (!lookup.hasPolicy(pid)) {
-        rules.push({ body: `counter ${deny}`, comment: `Unknown policy ${policyKey(pid)}` });
+        rules.push({ body: f.deny, comment: `Unknown policy ${policyKey(pid)}` });
         continue;
       }
-      rules.push({ body: `${markClear(marks.pass)} jump ${ChainNames.policy(pid, dir)}` });
-      rules.push({ body: `${markSet(marks.accept)} return`, comment: 'Return if policy accepted' });
+      rules.push({ body: f.jumpIfNotPassed + ChainNames.policy(pid, dir) });
+      rules.push(f.policyAccepted);
     }
     if (tier.defaultAction !== 'Pass') {
-      rules.push({ body: `${markClear(marks.pass)} counter ${deny}`, comment: `End of tier ${tier.name}. ${denyWord} if no policies passed packet` });
+      rules.push({ body: f.endOfTier, comment: `End of tier ${tier.name}. ${f.denyWord} if no policies passed packet` });
     }
   }
   for (const profile of ep.profileIds) {
     if (!lookup.hasProfile(profile)) {
-      rules.push({ body: `counter ${deny}`, comment: `Unknown profile ${profile}` });
+      rules.push({ body: f.deny, comment: `Unknown profile ${profile}` });
       continue;
     }
     rules.push({ body: `jump ${ChainNames.profile(profile, dir)}` });
-    rules.push({ body: `${markSet(marks.accept)} return`, comment: 'Return if profile accepted' });
+    rules.push(f.profileAccepted);
   }
-  rules.push({ body: `counter ${deny}`, comment: `${denyWord} if no profiles matched` });
+  rules.push(f.final);
   const name = dir === 'ingress' ? ChainNames.toWorkload(ep.interfaceName) : ChainNames.fromWorkload(ep.interfaceName);
   return { name, rules, comment: `${dir === 'ingress' ? 'To' : 'From'} workload interface ${ep.interfaceName}` };
 }

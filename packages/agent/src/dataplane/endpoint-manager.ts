@@ -7,7 +7,7 @@
  * other is shadowed until it goes (agent-dataplane.md §5.4).
  * @module
  */
-import { parseCidr } from '../drivers/nftables/cidr.ts';
+import { parseCidr, type Cidr } from '../drivers/nftables/cidr.ts';
 import { addressValue, concatElement, ifnameElement } from '../drivers/nftables/elements.ts';
 import type { NftTable } from '../drivers/nftables/nft-table.ts';
 import { endpointKey, policyKey, type DataplaneMessage, type EndpointID, type LocalEndpoint, type NATMapping } from '../messages.ts';
@@ -29,7 +29,7 @@ interface Programmed {
   readonly iface: string;
   readonly toChain: string;
   readonly fromChain: string;
-  readonly sources: ReadonlyMap<4 | 6, readonly string[]>;
+  readonly sources: ReadonlyMap<4 | 6, readonly Cidr[]>;
   readonly nat: ReadonlyMap<4 | 6, readonly NATMapping[]>;
 }
 
@@ -208,18 +208,22 @@ export class EndpointManager implements Manager {
     this.#table.setMapElement(SetNames.toWlMap, ifEl, `goto ${to.name}`);
     this.#table.setMapElement(SetNames.fromWlMap, ifEl, `goto ${from.name}`);
 
-    const sources = new Map<4 | 6, string[]>();
+    const sources = new Map<4 | 6, Cidr[]>();
     const nat = new Map<4 | 6, NATMapping[]>();
     for (const f of this.#families) {
       const nets = f === 4 ? ep.ipv4Nets : ep.ipv6Nets;
       const maps = (f === 4 ? ep.ipv4NAT : ep.ipv6NAT).filter((m) => addressValue(f, m.externalIP) && addressValue(f, m.internalIP));
-      const spoof = this.#options.workloadSourceSpoofing === 'Any' ? ep.allowSpoofedSourcePrefixes.filter((p) => parseCidr(p)?.family === f) : [];
-      const list = [...nets.filter((n) => parseCidr(n)?.family === f), ...maps.map((m) => m.externalIP), ...spoof];
+      const spoof = this.#options.workloadSourceSpoofing === 'Any' ? ep.allowSpoofedSourcePrefixes : [];
+      const list: Cidr[] = [];
+      for (const text of [...nets, ...maps.map((m) => m.externalIP), ...spoof]) {
+        const c = parseCidr(text);
+        if (c?.family === f) list.push(c);
+      }
       sources.set(f, list);
       nat.set(f, maps);
       const cover = this.#cover(f, iface);
       const delta = new CoverDelta();
-      for (const s of list) cover.add(s, delta);
+      for (const c of list) cover.add(c, delta);
       this.#applySources(f, iface, delta);
       const touched = natTouched.get(f)!;
       for (const m of maps) {

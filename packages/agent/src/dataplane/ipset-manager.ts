@@ -7,7 +7,7 @@
  * concatenations. Membership changes become element adds and deletes, never set rewrites.
  * @module
  */
-import { canonicalNet, parseCidr } from '../drivers/nftables/cidr.ts';
+import { canonicalNet, parseCidr, type Cidr } from '../drivers/nftables/cidr.ts';
 import { ipPortElement } from '../drivers/nftables/elements.ts';
 import type { NftTable } from '../drivers/nftables/nft-table.ts';
 import type { DataplaneMessage, IPSetType } from '../messages.ts';
@@ -102,10 +102,13 @@ export class IPSetManager implements Manager {
     }
     state ??= this.#create(id, setType);
     // Replace the membership: drop what is no longer listed; the driver nets out re-adds.
-    const keep = new Set(members.map((m) => this.#key(setType, m)));
     const stale: string[] = [];
-    for (const fm of state.families.values()) {
-      for (const k of fm.cover?.memberTexts() ?? fm.plain ?? []) if (!keep.has(k)) stale.push(k);
+    const current = [...state.families.values()].reduce((n, fm) => n + (fm.cover?.size ?? fm.plain?.size ?? 0), 0);
+    if (current > 0) {
+      const keep = new Set(members.map((m) => this.#key(setType, m)));
+      for (const fm of state.families.values()) {
+        for (const k of fm.cover?.memberTexts() ?? fm.plain ?? []) if (!keep.has(k)) stale.push(k);
+      }
     }
     this.#apply(id, state, members, stale);
   }
@@ -132,10 +135,10 @@ export class IPSetManager implements Manager {
   #apply(id: string, state: IPSetState, added: readonly string[], removed: readonly string[]): void {
     const deltas = new Map<4 | 6, CoverDelta>();
     for (const f of state.families.keys()) deltas.set(f, new CoverDelta());
-    const locate = (member: string): [4 | 6, string] | undefined => {
+    const locate = (member: string): [4 | 6, string | Cidr] | undefined => {
       if (state.setType === 'net') {
         const c = parseCidr(member);
-        return c ? [c.family, member] : undefined;
+        return c ? [c.family, c] : undefined;
       }
       const el = ipPortElement(member);
       return el ? [el.family, el.text] : undefined;
@@ -146,7 +149,7 @@ export class IPSetManager implements Manager {
       if (!at || !fm) continue;
       const d = deltas.get(at[0])!;
       if (fm.cover) fm.cover.remove(at[1], d);
-      else if (fm.plain!.delete(at[1])) d.remove(at[1]);
+      else if (fm.plain!.delete(at[1] as string)) d.remove(at[1] as string);
     }
     for (const m of added) {
       const at = locate(m);
@@ -159,9 +162,9 @@ export class IPSetManager implements Manager {
       if (!fm) continue; // an IPv6 member while IPv6 is disabled
       const d = deltas.get(at[0])!;
       if (fm.cover) fm.cover.add(at[1], d);
-      else if (!fm.plain!.has(at[1])) {
-        fm.plain!.add(at[1]);
-        d.add(at[1]);
+      else if (!fm.plain!.has(at[1] as string)) {
+        fm.plain!.add(at[1] as string);
+        d.add(at[1] as string);
       }
     }
     for (const [f, d] of deltas) {

@@ -66,9 +66,9 @@ export class NetCover {
     return false;
   }
 
-  /** Adds a member (CIDR or address text); unparsable text is ignored and reported by the caller. */
-  add(text: string, delta: CoverDelta = new CoverDelta()): CoverDelta {
-    const c = parseCidr(text);
+  /** Adds a member (CIDR or address text, or parsed); unparsable text is ignored (the caller reports it). */
+  add(member: string | Cidr, delta: CoverDelta = new CoverDelta()): CoverDelta {
+    const c = typeof member === 'string' ? parseCidr(member) : member;
     if (!c) return delta;
     const key = formatCidr(c);
     if (this.#members.has(key)) return delta;
@@ -91,8 +91,8 @@ export class NetCover {
   }
 
   /** Removes a member; networks it covered become elements again unless something else covers them. */
-  remove(text: string, delta: CoverDelta = new CoverDelta()): CoverDelta {
-    const c = parseCidr(text);
+  remove(member: string | Cidr, delta: CoverDelta = new CoverDelta()): CoverDelta {
+    const c = typeof member === 'string' ? parseCidr(member) : member;
     if (!c) return delta;
     const key = formatCidr(c);
     if (!this.#members.delete(key)) return delta;

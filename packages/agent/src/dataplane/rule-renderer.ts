@@ -49,6 +49,7 @@ export function normalisePorts(ports: readonly PortRange[]): string[] {
 
 /** The CIDRs of one family, reduced to their maximal cover (an interval set cannot hold overlaps). */
 function familyNets(nets: readonly string[], family: 4 | 6): Cidr[] {
+  if (nets.length === 0) return [];
   const cover = new NetCover();
   for (const n of nets) if (parseCidr(n)?.family === family) cover.add(n);
   return [...cover.elements].map((e) => parseCidr(e)!);

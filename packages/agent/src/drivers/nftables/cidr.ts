@@ -17,15 +17,15 @@ const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 function parseV4(text: string): bigint | undefined {
   const m = V4.exec(text);
   if (!m) return undefined;
-  let value = 0n;
+  let value = 0;
   for (let i = 1; i <= 4; i++) {
     const part = m[i]!;
     if (part.length > 1 && part.startsWith('0')) return undefined;
     const octet = Number(part);
     if (octet > 255) return undefined;
-    value = (value << 8n) | BigInt(octet);
+    value = value * 256 + octet;
   }
-  return value;
+  return BigInt(value);
 }
 
 const HEX = /^[0-9a-fA-F]{1,4}$/;
@@ -43,20 +43,21 @@ function parseV6(text: string): bigint | undefined {
   }
   const halves = body.split('::');
   if (halves.length > 2) return undefined;
-  const groups = (part: string): number[] | undefined => {
+  const groups = (part: string): string[] | undefined => {
     if (part === '') return [];
     const parts = part.split(':');
-    return parts.every((g) => HEX.test(g)) ? parts.map((g) => parseInt(g, 16)) : undefined;
+    return parts.every((g) => HEX.test(g)) ? parts : undefined;
   };
   const head = groups(halves[0]!);
   const rest = halves.length === 2 ? groups(halves[1]!) : [];
   if (!head || !rest) return undefined;
   const given = head.length + rest.length + tail.length;
   if (halves.length === 2 ? given > 7 : given !== 8) return undefined;
-  const all = [...head, ...new Array<number>(8 - given).fill(0), ...rest, ...tail];
-  let value = 0n;
-  for (const g of all) value = (value << 16n) | BigInt(g);
-  return value;
+  // One BigInt from the 32 hex digits instead of eight shifts.
+  const hex = [...head, ...new Array<string>(8 - given).fill('0'), ...rest, ...tail.map((t) => t.toString(16))]
+    .map((g) => g.padStart(4, '0'))
+    .join('');
+  return BigInt(`0x${hex}`);
 }
 
 function width(family: 4 | 6): number {
@@ -95,13 +96,15 @@ export function familyOf(text: string): 4 | 6 | undefined {
 }
 
 function formatV4(bits: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => Number((bits >> s) & 0xffn)).join('.');
+  const n = Number(bits);
+  return `${Math.floor(n / 16777216) % 256}.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`;
 }
 
 /** glibc `inet_ntop(AF_INET6)`: what `nft` prints. */
 function formatV6(bits: bigint): string {
+  const hex = bits.toString(16).padStart(32, '0');
   const words: number[] = [];
-  for (let i = 7; i >= 0; i--) words.push(Number((bits >> BigInt(i * 16)) & 0xffffn));
+  for (let i = 0; i < 8; i++) words.push(parseInt(hex.slice(i * 4, i * 4 + 4), 16));
   let bestBase = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {

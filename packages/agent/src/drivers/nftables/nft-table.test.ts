@@ -36,8 +36,8 @@ function populated(nft: FakeNft, options: { monitor?: boolean; timers?: TableTim
   return t;
 }
 
-function hashOf(chain: string, bodies: string[], i: number, comments: (string | undefined)[] = []): string {
-  return ruleHashes(chain, bodies.map((body, j) => (comments[j] === undefined ? { body } : { body, comment: comments[j]! })))[i]!;
+function hashOf(_chain: string, bodies: string[], i: number, comments: (string | undefined)[] = []): string {
+  return ruleHashes(bodies.map((body, j) => (comments[j] === undefined ? { body } : { body, comment: comments[j]! })))[i]!;
 }
 
 describe('NftTable', () => {

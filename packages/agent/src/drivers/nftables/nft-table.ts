@@ -141,6 +141,8 @@ export class NftTable {
   #structureVersion = 0;
   #tableExists = false;
   #needsRead = true;
+  /** A read-back started early (`prefetchRead`), consumed by the next `#read`. */
+  #prefetched: Promise<{ exitCode: number; stdout: string; stderr: string }> | undefined;
   #lastReadAt = Number.NEGATIVE_INFINITY;
   #skippedRefreshes = 0;
 
@@ -172,7 +174,7 @@ export class NftTable {
 
   /** Sets the complete desired content of a chain (creating it if needed). */
   setChain(chain: NftChain): void {
-    const state: ChainState = { base: chain.base, hashes: ruleHashes(chain.name, chain.rules) };
+    const state: ChainState = { base: chain.base, hashes: ruleHashes(chain.rules) };
     const prev = this.#chains.getDesired(chain.name);
     if (prev && sameChainState(prev, state) && this.#chainDefs.get(chain.name)?.comment === chain.comment) return;
     this.#quarantined.delete(chain.name);
@@ -193,7 +195,7 @@ export class NftTable {
   #indexSetUsers(chain: string, before: NftChain | undefined, after: NftChain | undefined): void {
     const refs = (c: NftChain | undefined) => {
       const out = new Set<string>();
-      for (const r of c?.rules ?? []) for (const m of r.body.matchAll(SET_REF)) out.add(m[1]!);
+      for (const r of c?.rules ?? []) if (r.body.includes('@')) for (const m of r.body.matchAll(SET_REF)) out.add(m[1]!);
       return out;
     };
     const old = refs(before);
@@ -304,6 +306,22 @@ export class NftTable {
   /** Queues a full read-back before the next write. */
   queueResync(): void {
     this.#needsRead = true;
+  }
+
+  /**
+   * Starts the read-back the next `apply()` will need (start-up, after a failure or a foreign
+   * change), so `nft` lists the table while the caller renders its changes.
+   */
+  prefetchRead(): void {
+    if (!this.#needsRead || this.#prefetched) return;
+    this.#monitor?.beginRead();
+    this.#prefetched = this.#exec.run(this.#listArgv(), { timeoutMs: this.#timeoutMs });
+    // A failure surfaces when #read() awaits it; until then it must not be unhandled.
+    this.#prefetched.catch(() => {});
+  }
+
+  #listArgv(): string[] {
+    return [...this.#nft, '-j', 'list', 'table', 'inet', this.name];
   }
 
   /** Stops the generation monitor. */
@@ -418,7 +436,7 @@ export class NftTable {
       this.#quarantined.set(name, e.message);
       this.#quarantineVersion = this.#structureVersion;
       // Change the desired hashes so the drop body is what gets compared and written.
-      this.#chains.setDesired(name, { base: undefined, hashes: ruleHashes(name, this.#effectiveRules(def)) });
+      this.#chains.setDesired(name, { base: undefined, hashes: ruleHashes(this.#effectiveRules(def)) });
       result.errors.push(`chain ${name} quarantined (programmed as drop): ${e.message}`);
       this.#log.error('nft rejected a chain; programming it as drop until its content changes', { table: this.name, chain: name, error: e.message });
       any = true;
@@ -430,7 +448,7 @@ export class NftTable {
     for (const name of [...this.#quarantined.keys()]) {
       this.#quarantined.delete(name);
       const def = this.#chainDefs.get(name)!;
-      this.#chains.setDesired(name, { base: def.base, hashes: ruleHashes(name, def.rules) });
+      this.#chains.setDesired(name, { base: def.base, hashes: ruleHashes(def.rules) });
     }
   }
 
@@ -440,9 +458,13 @@ export class NftTable {
   }
 
   async #read(): Promise<void> {
-    this.#monitor?.beginRead();
-    const argv = [...this.#nft, '-j', 'list', 'table', 'inet', this.name];
-    const run = await this.#exec.run(argv, { timeoutMs: this.#timeoutMs });
+    let pending = this.#prefetched;
+    this.#prefetched = undefined;
+    if (!pending) {
+      this.#monitor?.beginRead();
+      pending = this.#exec.run(this.#listArgv(), { timeoutMs: this.#timeoutMs });
+    }
+    const run = await pending;
     let listed: ListedTable;
     if (run.exitCode !== 0) {
       if (!/No such file or directory/.test(run.stderr)) {
