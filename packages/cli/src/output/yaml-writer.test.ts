@@ -86,3 +86,9 @@ test('toYaml() round-trips any JSON value through calicoctl YAML reading', async
     { numRuns: 400 },
   );
 });
+
+test('toYaml() writes a key that recurs across items in the same style every time', () => {
+  const long = 'k'.repeat(129);
+  const items = [{ on: 1, a: 'x', 'k: v': true, [long]: 1 }, { on: 2, a: 'y', 'k: v': false, [long]: 2 }];
+  assert.equal(toYaml(items), `- a: x\n  'k: v': true\n  ? ${long}\n  : 1\n  "on": 1\n- a: "y"\n  'k: v': false\n  ? ${long}\n  : 2\n  "on": 2\n`);
+});

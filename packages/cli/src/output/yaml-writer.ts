@@ -235,6 +235,8 @@ class Emitter {
   column = 0;
   whitespace = true;
   indention = true;
+  /** Per mapping key seen so far: its `key:` text when written plain as a simple key, else null. */
+  readonly plainKeys = new Map<string, string | null>();
 
   append(s: string): void {
     this.out += s;
@@ -252,8 +254,11 @@ class Emitter {
 
   writeIndent(indent: number): void {
     const i = Math.max(indent, 0);
-    if (!this.indention || this.column > i || (this.column === i && !this.whitespace)) this.newline();
-    if (this.column < i) {
+    if (!this.indention || this.column > i || (this.column === i && !this.whitespace)) {
+      // The usual case, a new line at the indent, is one append.
+      this.append(i > 0 ? `\n${spaces(i)}` : '\n');
+      this.column = i;
+    } else if (this.column < i) {
       this.append(spaces(i - this.column));
       this.column = i;
     }
@@ -388,15 +393,23 @@ function escapeFor(cp: number): string {
   return `U${cp.toString(16).toUpperCase().padStart(8, '0')}`;
 }
 
-// One string scalar: pick libyaml's final style, then write it.
-function emitString(e: Emitter, s: string, indent: number, simpleKey: boolean): void {
+type FinalStyle = 'plain' | 'single' | 'double' | 'literal';
+
+// libyaml's final style for a scalar, from go-yaml's requested style and the scalar's analysis.
+function finalStyle(s: string, simpleKey: boolean): FinalStyle {
   let style = requestedStyle(s);
   const a = analyze(s);
   if (simpleKey && a.multiline) style = 'double';
-  let final: 'plain' | 'single' | 'double' | 'literal' = style;
+  let final: FinalStyle = style;
   if (final === 'plain' && (!a.blockPlainAllowed || (s.length === 0 && simpleKey))) final = 'single';
   if (final === 'single' && !a.singleQuotedAllowed) final = 'double';
   if (final === 'literal' && (!a.blockAllowed || simpleKey)) final = 'double';
+  return final;
+}
+
+// One string scalar: pick libyaml's final style, then write it.
+function emitString(e: Emitter, s: string, indent: number, simpleKey: boolean): void {
+  const final = finalStyle(s, simpleKey);
   const allowBreaks = !simpleKey;
   if (final === 'plain') e.plain(s, indent, allowBreaks);
   else if (final === 'single') e.singleQuoted(s, indent, allowBreaks);
@@ -435,6 +448,17 @@ function emitInline(e: Emitter, v: unknown, indent: number, simpleKey: boolean):
   e.plain(text, indent, false);
 }
 
+// A key libyaml cannot write as a simple key (too long, or spanning lines).
+const isComplexKey = (key: string) => (key.length > 42 && Buffer.byteLength(key) > 128) || key.includes('\n');
+
+// The same keys recur in every item of a listing; the cap bounds memory for unique ones.
+const KEY_CACHE_LIMIT = 1 << 16;
+
+// `key:` when the key is written as a plain simple key, otherwise null.
+function plainKeyText(key: string): string | null {
+  return !isComplexKey(key) && finalStyle(key, true) === 'plain' ? `${key}:` : null;
+}
+
 function emitNode(e: Emitter, v: unknown, indent: number, inMappingValue: boolean): void {
   if (v !== null && typeof v === 'object') {
     if (Array.isArray(v)) {
@@ -460,7 +484,17 @@ function emitNode(e: Emitter, v: unknown, indent: number, inMappingValue: boolea
       for (const key of sortKeys(keys)) {
         const value = obj[key];
         e.writeIndent(mapIndent);
-        if (Buffer.byteLength(key) > 128 || key.includes('\n')) {
+        let plainKey = e.plainKeys.get(key);
+        if (plainKey === undefined) {
+          plainKey = plainKeyText(key);
+          if (e.plainKeys.size < KEY_CACHE_LIMIT) e.plainKeys.set(key, plainKey);
+        }
+        if (plainKey !== null) {
+          // What emitInline and the ':' indicator write for a plain simple key right after an indent.
+          e.write(plainKey);
+          e.whitespace = false;
+          e.indention = false;
+        } else if (isComplexKey(key)) {
           // Not a simple key: libyaml writes `? key` and `: value` on separate lines.
           e.indicator('?', true, false, true);
           emitInline(e, key, mapIndent + INDENT, false);
