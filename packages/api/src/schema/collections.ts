@@ -107,8 +107,16 @@ export function map<V>(value: ValueType<V>, options: MapOptions = {}): ValueType
       return cx.issues.length === before ? out : undefined;
     },
     encode(v) {
+      const keys = Object.keys(v);
+      // Stored maps were written sorted, so check before sorting.
+      for (let i = 1; i < keys.length; i++) {
+        if (compareBytewise(keys[i - 1]!, keys[i]!) > 0) {
+          keys.sort(compareBytewise);
+          break;
+        }
+      }
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort(compareBytewise)) out[k] = value.encode(v[k]!);
+      for (const k of keys) out[k] = value.encode(v[k]!);
       return out;
     },
     zero: () => null,

@@ -107,16 +107,26 @@ export function struct<F extends Fields>(typeName: string, fields: F,
   const entries = Object.entries(specs);
   const rules = options.rules ?? [];
 
+  // Parallel arrays: encode runs for every struct of every resource listed or stored.
+  const names = entries.map(([name]) => name);
+  const fieldList = entries.map(([, field]) => field);
   const encode = (value: V): Record<string, unknown> => {
     const src = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [name, field] of entries) {
+    let known = 0;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const field = fieldList[i]!;
       const v = src[name];
+      if (v !== undefined) known++;
       if (!isWritten(field, v)) continue;
       out[name] = v === undefined ? field.type.zero() : field.type.encode(v);
     }
     // Members Percale does not know (kept by a tolerant decode) follow the known ones, unchanged.
-    for (const [name, v] of Object.entries(src)) if (!(name in specs) && v !== undefined) out[name] = v;
+    const srcNames = Object.keys(src);
+    if (srcNames.length > known) {
+      for (const name of srcNames) if (!(name in specs) && src[name] !== undefined) out[name] = src[name];
+    }
     return out;
   };
 
