@@ -180,7 +180,7 @@ export class EndpointManager implements Manager {
     if (quarantine !== undefined) return { state: 'failed', reason: quarantine };
     const ok = t.isChainProgrammed(p.toChain) && t.isChainProgrammed(p.fromChain) &&
       t.isElementProgrammed(SetNames.toWlMap, ifnameElement(iface)) && t.isElementProgrammed(SetNames.fromWlMap, ifnameElement(iface)) &&
-      [...p.sources].every(([f]) => [...(this.#sources.get(`${f}|${iface}`)?.elements ?? [])].every((el) => t.isElementProgrammed(SetNames.workloadSources(f), concatElement(ifnameElement(iface), el))));
+      [...p.sources].every(([f]) => [...(this.#sources.get(`${f}|${iface}`)?.elements ?? [])].every((el) => t.isElementProgrammed(this.#sourceSet(f, el), concatElement(ifnameElement(iface), el))));
     return ok ? { state: 'programmed' } : { state: 'pending' };
   }
 
@@ -278,11 +278,15 @@ export class EndpointManager implements Manager {
     return c;
   }
 
+  /** Single addresses go to the hash set `wl-srcX`, prefixes to the interval set `wl-netX`. */
+  #sourceSet(f: 4 | 6, element: string): string {
+    return element.includes('/') ? SetNames.workloadNets(f) : SetNames.workloadSources(f);
+  }
+
   #applySources(f: 4 | 6, iface: string, delta: CoverDelta): void {
     const ifEl = ifnameElement(iface);
-    const set = SetNames.workloadSources(f);
-    if (delta.removed.size > 0) this.#table.removeElements(set, [...delta.removed].map((e) => concatElement(ifEl, e)));
-    if (delta.added.size > 0) this.#table.addElements(set, [...delta.added].map((e) => concatElement(ifEl, e)));
+    for (const e of delta.removed) this.#table.removeElements(this.#sourceSet(f, e), [concatElement(ifEl, e)]);
+    for (const e of delta.added) this.#table.addElements(this.#sourceSet(f, e), [concatElement(ifEl, e)]);
   }
 
   /** Re-derives the floating-IP map elements whose claims changed. */

@@ -61,8 +61,10 @@ export const SetNames = {
   toWlMap: 'to-wl',
   /** Verdict map: interface → `goto fw-<iface>`. */
   fromWlMap: 'from-wl',
-  /** `ifname . address` pairs a workload may send from (anti-spoofing). */
+  /** `ifname . address` pairs a workload may send from (anti-spoofing): single addresses. */
   workloadSources: (family: 4 | 6) => `wl-src${family}`,
+  /** `ifname . network` pairs a workload may send from: prefixes (interval set, usually empty). */
+  workloadNets: (family: 4 | 6) => `wl-net${family}`,
   /** Floating IPs: external → internal address. */
   fipDnat: (family: 4 | 6) => `fip-dnat${family}`,
   /** Floating IP hairpin: internal . internal → external address. */

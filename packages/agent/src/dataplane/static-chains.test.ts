@@ -25,7 +25,9 @@ describe('staticChains', () => {
   iifname "tap*" jump anti-spoof
 chain anti-spoof
   iifname . ip saddr @wl-src4 return
+  iifname . ip saddr @wl-net4 return
   iifname . ip6 saddr @wl-src6 return
+  iifname . ip6 saddr @wl-net6 return
   ip saddr 0.0.0.0 udp sport 68 udp dport 67 return  # DHCPv4 discovery
   ip6 saddr fe80::/10 return  # IPv6 link-local
   ip6 saddr :: icmpv6 type nd-neighbor-solicit return  # IPv6 duplicate address detection
@@ -76,7 +78,7 @@ chain nat-postrouting [nat postrouting 110 accept]
     assert.match(out, /chain wl-to-host\n {2}icmpv6 type \{ 130, 131, 132, 133, 135, 136 \} counter accept.*\n {2}meta nfproto ipv6 counter drop {2}# IPv6 support is disabled/);
     assert.match(out, /chain from-wl-dispatch\n {2}meta nfproto ipv6 counter drop/);
     assert.match(out, /chain to-wl-dispatch\n {2}meta nfproto ipv6 counter drop/);
-    assert.doesNotMatch(out, /wl-src6|fip-dnat6|fip-snat6|546/);
+    assert.doesNotMatch(out, /wl-src6|wl-net6|fip-dnat6|fip-snat6|546/);
   });
 
   it('staticChains() leaves out the metadata rules for MetadataAddr=none and all special cases when OpenStack is off', () => {
@@ -97,8 +99,9 @@ chain nat-postrouting [nat postrouting 110 accept]
   it('staticSets() declares dispatch maps, anti-spoofing sets, NAT maps and pool sets per family', () => {
     const o = resolveDataplaneOptions({ natOutgoingExclusions: 'IPPoolsAndHostIPs' });
     const names = staticSets(o).map((s) => s.name);
-    assert.deepEqual(names, ['to-wl', 'from-wl', 'wl-src4', 'fip-dnat4', 'fip-snat4', 'pools4', 'masq-pools4', 'hosts4', 'wl-src6', 'fip-dnat6', 'fip-snat6', 'pools6', 'masq-pools6', 'hosts6']);
-    assert.deepEqual(staticSets(o).find((s) => s.name === 'wl-src6'), { name: 'wl-src6', type: ['ifname', 'ipv6_addr'], interval: true });
+    assert.deepEqual(names, ['to-wl', 'from-wl', 'wl-src4', 'wl-net4', 'fip-dnat4', 'fip-snat4', 'pools4', 'masq-pools4', 'hosts4', 'wl-src6', 'wl-net6', 'fip-dnat6', 'fip-snat6', 'pools6', 'masq-pools6', 'hosts6']);
+    assert.deepEqual(staticSets(o).find((s) => s.name === 'wl-src6'), { name: 'wl-src6', type: ['ifname', 'ipv6_addr'] });
+    assert.deepEqual(staticSets(o).find((s) => s.name === 'wl-net6'), { name: 'wl-net6', type: ['ifname', 'ipv6_addr'], interval: true });
   });
 });
 
