@@ -149,15 +149,24 @@ export function ifaceListRegexp(): ParamType<RegExp[]> {
   };
 }
 
-/** etcd client URLs, `http(s)://host:port` only, one scheme for all. */
+/** etcd client URLs, `http(s)://host:port` or `unix:///path`, one scheme for all. */
 export function endpointList(): ParamType<string[]> {
   return {
     zero: [],
-    schema: 'List of HTTP endpoints: comma-delimited list of `http(s)://hostname:port`',
+    schema: 'List of HTTP endpoints: comma-delimited list of `http(s)://hostname:port` (or `unix:///path`)',
     parse(raw) {
       const out: string[] = [];
       let scheme = '';
       for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+        // Percale also takes etcd's unix-socket endpoints (`unix:///abs/path.sock:0`), which reach
+        // a datastore across network namespaces; they are kept as written.
+        if (item.startsWith('unix://')) {
+          if (scheme && scheme !== 'unix:') return bad('all endpoints must have the same scheme');
+          if (!item.startsWith('unix:///') || item.length === 'unix:///'.length) return bad(`${item} must name an absolute socket path`);
+          scheme = 'unix:';
+          out.push(item);
+          continue;
+        }
         let u: URL;
         try {
           u = new URL(item);
