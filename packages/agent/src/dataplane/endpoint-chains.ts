@@ -41,9 +41,23 @@ interface Fixed {
   deny: string;
   denyWord: string;
   final: NftRule;
+  /** Interned rules: identical objects across endpoints make hashing a lookup by identity. */
+  tierStarts: Map<string, NftRule>;
+  tierEnds: Map<string, NftRule>;
+  jumps: Map<string, NftRule>;
 }
 
 const fixedCache = new WeakMap<DataplaneOptions, WeakMap<MarkBits, Fixed>>();
+const INTERN_LIMIT = 50_000;
+
+function intern(cache: Map<string, NftRule>, key: string, make: () => NftRule): NftRule {
+  let r = cache.get(key);
+  if (!r) {
+    if (cache.size >= INTERN_LIMIT) cache.clear();
+    cache.set(key, (r = make()));
+  }
+  return r;
+}
 
 function fixed(options: DataplaneOptions, marks: MarkBits): Fixed {
   let byMarks = fixedCache.get(options);
@@ -70,6 +84,9 @@ function fixed(options: DataplaneOptions, marks: MarkBits): Fixed {
     deny: `counter ${deny}`,
     denyWord,
     final: { body: `counter ${deny}`, comment: `${denyWord} if no profiles matched` },
+    tierStarts: new Map(),
+    tierEnds: new Map(),
+    jumps: new Map(),
   };
   byMarks.set(marks, f);
   return f;
@@ -93,17 +110,18 @@ function endpointChain(ep: LocalEndpoint, dir: Direction, options: DataplaneOpti
   for (const tier of ep.tiers) {
     const policies = dir === 'ingress' ? tier.ingressPolicies : tier.egressPolicies;
     if (policies.length === 0) continue;
-    rules.push({ body: f.clearPass, comment: `Start of tier ${tier.name}` });
+    rules.push(intern(f.tierStarts, tier.name, () => ({ body: f.clearPass, comment: `Start of tier ${tier.name}` })));
     for (const pid of policies) {
       if (!lookup.hasPolicy(pid)) {
         rules.push({ body: f.deny, comment: `Unknown policy ${policyKey(pid)}` });
         continue;
       }
-      rules.push({ body: f.jumpIfNotPassed + ChainNames.policy(pid, dir) });
+      const chain = ChainNames.policy(pid, dir);
+      rules.push(intern(f.jumps, chain, () => ({ body: f.jumpIfNotPassed + chain })));
       rules.push(f.policyAccepted);
     }
     if (tier.defaultAction !== 'Pass') {
-      rules.push({ body: f.endOfTier, comment: `End of tier ${tier.name}. ${f.denyWord} if no policies passed packet` });
+      rules.push(intern(f.tierEnds, tier.name, () => ({ body: f.endOfTier, comment: `End of tier ${tier.name}. ${f.denyWord} if no policies passed packet` })));
     }
   }
   for (const profile of ep.profileIds) {
@@ -111,7 +129,8 @@ function endpointChain(ep: LocalEndpoint, dir: Direction, options: DataplaneOpti
       rules.push({ body: f.deny, comment: `Unknown profile ${profile}` });
       continue;
     }
-    rules.push({ body: `jump ${ChainNames.profile(profile, dir)}` });
+    const chain = ChainNames.profile(profile, dir);
+    rules.push(intern(f.jumps, chain, () => ({ body: `jump ${chain}` })));
     rules.push(f.profileAccepted);
   }
   rules.push(f.final);

@@ -31,6 +31,8 @@ interface Programmed {
   readonly fromChain: string;
   readonly sources: ReadonlyMap<4 | 6, readonly Cidr[]>;
   readonly nat: ReadonlyMap<4 | 6, readonly NATMapping[]>;
+  /** Every element the endpoint needs in the kernel, as [set, key]: its status checks these. */
+  readonly elements: readonly (readonly [string, string])[];
 }
 
 /** A Linux interface name nft can quote: 1–15 bytes, no quotes, backslashes, slashes or whitespace. */
@@ -178,9 +180,7 @@ export class EndpointManager implements Manager {
     const t = this.#table;
     const quarantine = t.quarantinedChains.get(p.toChain) ?? t.quarantinedChains.get(p.fromChain);
     if (quarantine !== undefined) return { state: 'failed', reason: quarantine };
-    const ok = t.isChainProgrammed(p.toChain) && t.isChainProgrammed(p.fromChain) &&
-      t.isElementProgrammed(SetNames.toWlMap, ifnameElement(iface)) && t.isElementProgrammed(SetNames.fromWlMap, ifnameElement(iface)) &&
-      [...p.sources].every(([f]) => [...(this.#sources.get(`${f}|${iface}`)?.elements ?? [])].every((el) => t.isElementProgrammed(this.#sourceSet(f, el), concatElement(ifnameElement(iface), el))));
+    const ok = t.isChainProgrammed(p.toChain) && t.isChainProgrammed(p.fromChain) && p.elements.every(([set, key]) => t.isElementProgrammed(set, key));
     return ok ? { state: 'programmed' } : { state: 'pending' };
   }
 
@@ -238,7 +238,11 @@ export class EndpointManager implements Manager {
     for (const tier of ep.tiers) for (const p of [...tier.ingressPolicies, ...tier.egressPolicies]) refs.push(`policy:${policyKey(p)}`);
     for (const p of ep.profileIds) refs.push(`profile:${p}`);
     this.#setRefs(key, refs);
-    this.#programmed.set(key, { iface, toChain: to.name, fromChain: from.name, sources, nat });
+    const elements: [string, string][] = [[SetNames.toWlMap, ifEl], [SetNames.fromWlMap, ifEl]];
+    for (const f of this.#families) {
+      for (const el of this.#sources.get(`${f}|${iface}`)?.elements ?? []) elements.push([this.#sourceSet(f, el), concatElement(ifEl, el)]);
+    }
+    this.#programmed.set(key, { iface, toChain: to.name, fromChain: from.name, sources, nat, elements });
     return true;
   }
 

@@ -7,7 +7,7 @@
  * concatenations. Membership changes become element adds and deletes, never set rewrites.
  * @module
  */
-import { canonicalNet, parseCidr, type Cidr } from '../drivers/nftables/cidr.ts';
+import { canonicalHost, canonicalNet, parseCidr, type Cidr } from '../drivers/nftables/cidr.ts';
 import { ipPortElement } from '../drivers/nftables/elements.ts';
 import type { NftTable } from '../drivers/nftables/nft-table.ts';
 import type { DataplaneMessage, IPSetType } from '../messages.ts';
@@ -22,10 +22,12 @@ type Op =
 
 /** Members of one IP set in one family: the cover (`net`) or the element texts (`ip-and-port`). */
 interface FamilyMembers {
-  readonly cover?: NetCover;
-  readonly plain?: Set<string>;
-  /** `net` sets start as plain address sets and become interval sets at their first CIDR. */
-  interval?: boolean;
+  /**
+   * `net` sets start with `plain` (canonical addresses, no big-integer parsing) and switch to a
+   * `cover` — and an interval set in the kernel — at their first real CIDR, for good.
+   */
+  cover?: NetCover | undefined;
+  plain?: Set<string> | undefined;
 }
 
 interface IPSetState {
@@ -84,7 +86,7 @@ export class IPSetManager implements Manager {
       const name = SetNames.ipSet(id, f);
       if (setType === 'net') {
         this.#table.setSet({ name, type: [addr] });
-        state.families.set(f, { cover: new NetCover(), interval: false });
+        state.families.set(f, { plain: new Set() });
       } else {
         this.#table.setSet({ name, type: [addr, 'inet_proto', 'inet_service'] });
         state.families.set(f, { plain: new Set() });
@@ -129,19 +131,23 @@ export class IPSetManager implements Manager {
 
   /** The canonical identity of a member: cover key for nets, element text for ip-and-port. */
   #key(setType: IPSetType, member: string): string {
-    return (setType === 'net' ? canonicalNet(member) : ipPortElement(member)?.text) ?? member;
+    return (setType === 'net' ? canonicalHost(member)?.text ?? canonicalNet(member) : ipPortElement(member)?.text) ?? member;
   }
 
   #apply(id: string, state: IPSetState, added: readonly string[], removed: readonly string[]): void {
     const deltas = new Map<4 | 6, CoverDelta>();
     for (const f of state.families.keys()) deltas.set(f, new CoverDelta());
+    const net = state.setType === 'net';
+    // A member as [family, element text or parsed CIDR]: addresses stay text (the fast path).
     const locate = (member: string): [4 | 6, string | Cidr] | undefined => {
-      if (state.setType === 'net') {
-        const c = parseCidr(member);
-        return c ? [c.family, c] : undefined;
+      if (!net) {
+        const el = ipPortElement(member);
+        return el ? [el.family, el.text] : undefined;
       }
-      const el = ipPortElement(member);
-      return el ? [el.family, el.text] : undefined;
+      const host = canonicalHost(member);
+      if (host) return [host.family, host.text];
+      const c = parseCidr(member);
+      return c ? [c.family, c] : undefined;
     };
     for (const m of removed) {
       const at = locate(m);
@@ -149,7 +155,7 @@ export class IPSetManager implements Manager {
       if (!at || !fm) continue;
       const d = deltas.get(at[0])!;
       if (fm.cover) fm.cover.remove(at[1], d);
-      else if (fm.plain!.delete(at[1] as string)) d.remove(at[1] as string);
+      else if (typeof at[1] === 'string' && fm.plain!.delete(at[1])) d.remove(at[1]);
     }
     for (const m of added) {
       const at = locate(m);
@@ -158,23 +164,27 @@ export class IPSetManager implements Manager {
         this.#log.warn('IP set member cannot be parsed; left out', { id, member: m });
         continue;
       }
-      const fm = state.families.get(at[0]);
+      const [f, member] = at;
+      const fm = state.families.get(f);
       if (!fm) continue; // an IPv6 member while IPv6 is disabled
-      const d = deltas.get(at[0])!;
-      if (fm.cover) fm.cover.add(at[1], d);
-      else if (!fm.plain!.has(at[1] as string)) {
-        fm.plain!.add(at[1] as string);
-        d.add(at[1] as string);
+      const d = deltas.get(f)!;
+      if (!fm.cover && typeof member !== 'string') {
+        // The first real CIDR: from now on a cover, and an interval set (the driver re-declares
+        // the set and rewrites the chains using it in one transaction).
+        const cover = new NetCover();
+        for (const h of fm.plain!) cover.add(h);
+        fm.cover = cover;
+        fm.plain = undefined;
+        this.#table.setSet({ name: SetNames.ipSet(id, f), type: [f === 4 ? 'ipv4_addr' : 'ipv6_addr'], interval: true });
+      }
+      if (fm.cover) fm.cover.add(member, d);
+      else if (!fm.plain!.has(member as string)) {
+        fm.plain!.add(member as string);
+        d.add(member as string);
       }
     }
     for (const [f, d] of deltas) {
       const name = SetNames.ipSet(id, f);
-      const fm = state.families.get(f)!;
-      if (fm.cover && !fm.interval && [...d.added].some((e) => e.includes('/'))) {
-        // The driver re-declares the set (and rewrites the chains using it) in one transaction.
-        fm.interval = true;
-        this.#table.setSet({ name, type: [f === 4 ? 'ipv4_addr' : 'ipv6_addr'], interval: true });
-      }
       if (d.removed.size > 0) this.#table.removeElements(name, d.removed);
       if (d.added.size > 0) this.#table.addElements(name, d.added);
     }

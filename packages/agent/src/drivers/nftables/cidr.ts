@@ -150,6 +150,26 @@ export function formatCidr(cidr: Cidr): string {
   return cidr.len === width(cidr.family) ? addr : `${addr}/${cidr.len}`;
 }
 
+const V4_HOST = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/32)?$/;
+
+/**
+ * The canonical text and family of a single address (`10.0.0.1`, `10.0.0.1/32`, `fd00::1/128`),
+ * or undefined for a real prefix or garbage. IPv4 takes a fast path without big integers: IP sets
+ * hold thousands of these.
+ */
+export function canonicalHost(text: string): { family: 4 | 6; text: string } | undefined {
+  const m = V4_HOST.exec(text);
+  if (m) {
+    for (let i = 1; i <= 4; i++) {
+      const part = m[i]!;
+      if ((part.length > 1 && part.startsWith('0')) || Number(part) > 255) return undefined;
+    }
+    return { family: 4, text: `${m[1]}.${m[2]}.${m[3]}.${m[4]}` };
+  }
+  const c = parseCidr(text);
+  return c && c.len === width(c.family) ? { family: c.family, text: formatCidr(c) } : undefined;
+}
+
 /** Canonical element text of an address or CIDR, or undefined when it cannot be parsed. */
 export function canonicalNet(text: string): string | undefined {
   const c = parseCidr(text);

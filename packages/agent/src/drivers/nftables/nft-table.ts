@@ -343,11 +343,11 @@ export class NftTable {
       if (entries.length > 0) out.push(`\t\telements = { ${entries.map(([k, v]) => (spec.map !== undefined ? `${k} : ${v}` : k)).join(', ')} }`);
       out.push('\t}');
     }
-    const block: [string, Owner][] = [];
+    const block = new Transaction();
     for (const [name, state] of [...this.#chains.desiredEntries()].sort((a, b) => a[0].localeCompare(b[0]))) {
       this.#chainBlock(block, this.#chainDefs.get(name)!, state.hashes, true);
     }
-    for (const [line] of block) out.push(line);
+    for (const line of block.lines) out.push(line);
     out.push('}');
     return `${out.join('\n')}\n`;
   }
@@ -511,17 +511,17 @@ export class NftTable {
   }
 
   /** Block lines of one chain: its declaration (hook, comment) when `declare`, then its rules. */
-  #chainBlock(block: [string, Owner][], def: NftChain, hashes: readonly string[], declare: boolean): void {
+  #chainBlock(block: Transaction, def: NftChain, hashes: readonly string[], declare: boolean): void {
     const owner: Owner = `chain:${def.name}`;
-    block.push([`\tchain ${def.name} {`, owner]);
-    if (declare && def.base) block.push([`\t\t${baseText(def.base)}`, owner]);
-    if (declare && def.comment) block.push([`\t\tcomment "${sanitizeComment(def.comment).slice(0, 128)}"`, owner]);
+    block.add(`\tchain ${def.name} {`, owner);
+    if (declare && def.base) block.add(`\t\t${baseText(def.base)}`, owner);
+    if (declare && def.comment) block.add(`\t\tcomment "${sanitizeComment(def.comment).slice(0, 128)}"`, owner);
     const rules = this.#effectiveRules(def);
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      block.push([`\t\t${rule.body} comment "${ruleComment(hashes[i]!, rule.comment)}"`, owner]);
+      block.add(`\t\t${rule.body} comment "${ruleComment(hashes[i]!, rule.comment)}"`, owner);
     }
-    block.push(['\t}', owner]);
+    block.add('\t}', owner);
   }
 
   #elementCommands(tx: Transaction, verb: 'add' | 'delete', set: string, entries: readonly (readonly [string, string])[], isMap: boolean): void {
@@ -588,10 +588,10 @@ export class NftTable {
     for (const name of redeclared) tx.add(`delete ${this.#setKind(this.#sets.getDataplane(name)!)} ${ref} ${name}`, `set:${name}`);
 
     // 3. The block.
-    const block: [string, Owner][] = [];
+    const block = new Transaction();
     for (const name of this.#sets.pendingUpdates) {
       const spec = this.#sets.getDesired(name)!;
-      block.push([`\t${this.#setDeclaration(spec)}`, `set:${name}`]);
+      block.add(`\t${this.#setDeclaration(spec)}`, `set:${name}`);
       commits.push(() => this.#sets.setDataplane(name, spec));
     }
     for (const name of redeclared) {
@@ -609,9 +609,9 @@ export class NftTable {
       this.#chainBlock(block, def, want.hashes, !have || !sameBaseSpec(have.base, def.base));
       commits.push(() => this.#chains.setDataplane(name, want));
     }
-    if (block.length > 0 || !this.#tableExists) {
+    if (block.size > 0 || !this.#tableExists) {
       tx.add(`table ${ref} {`, 'table');
-      for (const [line, owner] of block) tx.add(line, owner);
+      tx.append(block);
       tx.add('}', 'table');
       commits.push(() => { this.#tableExists = true; });
     }
@@ -652,11 +652,11 @@ export class NftTable {
     tx.add(`delete table ${this.#ref}`, 'table');
     const sets = [...this.#sets.desiredEntries()];
     const chains = [...this.#chains.desiredEntries()];
-    const block: [string, Owner][] = [];
-    for (const [name, spec] of sets) block.push([`\t${this.#setDeclaration(spec)}`, `set:${name}`]);
+    const block = new Transaction();
+    for (const [name, spec] of sets) block.add(`\t${this.#setDeclaration(spec)}`, `set:${name}`);
     for (const [name, state] of chains) this.#chainBlock(block, this.#chainDefs.get(name)!, state.hashes, true);
     tx.add(`table ${this.#ref} {`, 'table');
-    for (const [line, owner] of block) tx.add(line, owner);
+    tx.append(block);
     tx.add('}', 'table');
     const elements: [string, [string, string][]][] = [];
     for (const [name, spec] of sets) {

@@ -25,7 +25,7 @@ function ruleText(rule: NftRule): string {
 }
 
 /** Seed of every hash chain (§5.9 seeds with the chain name; see below). */
-const SEED = digest('percale');
+const SEED = digest('percale').slice(0, HASH_LEN);
 
 /**
  * Memo of `H(prev ‖ rule)`, keyed prev → body → comment so lookups reuse existing strings (V8
@@ -38,8 +38,13 @@ const SEED = digest('percale');
 let memo = new Map<string, Map<string, Map<string, string>>>();
 let memoSize = 0;
 const MEMO_LIMIT = 200_000;
+/** Rule objects shared between chains (renderers reuse them) are looked up by identity first. */
+let byObject = new WeakMap<NftRule, Map<string, string>>();
 
 function chained(prev: string, rule: NftRule): string {
+  let byPrev = byObject.get(rule);
+  const known = byPrev?.get(prev);
+  if (known !== undefined) return known;
   let byBody = memo.get(prev);
   if (!byBody) memo.set(prev, (byBody = new Map()));
   let byComment = byBody.get(rule.body);
@@ -47,13 +52,17 @@ function chained(prev: string, rule: NftRule): string {
   const comment = rule.comment ?? '';
   let h = byComment.get(comment);
   if (h === undefined) {
-    h = digest(prev + ruleText(rule));
+    // Chained on the truncated hash (96 bits): what the comment carries is all that is compared.
+    h = digest(prev + ruleText(rule)).slice(0, HASH_LEN);
     byComment.set(comment, h);
     if (++memoSize > MEMO_LIMIT) {
       memo = new Map();
+      byObject = new WeakMap();
       memoSize = 0;
     }
   }
+  if (!byPrev) byObject.set(rule, (byPrev = new Map()));
+  byPrev.set(prev, h);
   return h;
 }
 
@@ -63,7 +72,7 @@ export function ruleHashes(rules: readonly NftRule[]): string[] {
   const out = new Array<string>(rules.length);
   for (let i = 0; i < rules.length; i++) {
     prev = chained(prev, rules[i]!);
-    out[i] = prev.slice(0, HASH_LEN);
+    out[i] = prev;
   }
   return out;
 }

@@ -24,10 +24,18 @@ export class Transaction {
   readonly #lines: string[] = [];
   readonly #owners: Owner[] = [];
 
-  /** Appends one command. */
+  /** Appends one command (or one line of a block). */
   add(command: string, owner: Owner): void {
     this.#lines.push(command);
     this.#owners.push(owner);
+  }
+
+  /** Appends the lines of another transaction (a block built aside). */
+  append(other: Transaction): void {
+    for (let i = 0; i < other.#lines.length; i++) {
+      this.#lines.push(other.#lines[i]!);
+      this.#owners.push(other.#owners[i]!);
+    }
   }
 
   /** Number of commands. */
