@@ -92,3 +92,10 @@ test('toYaml() writes a key that recurs across items in the same style every tim
   const items = [{ on: 1, a: 'x', 'k: v': true, [long]: 1 }, { on: 2, a: 'y', 'k: v': false, [long]: 2 }];
   assert.equal(toYaml(items), `- a: x\n  'k: v': true\n  ? ${long}\n  : 1\n  "on": 1\n- a: "y"\n  'k: v': false\n  ? ${long}\n  : 2\n  "on": 2\n`);
 });
+
+test('toYaml() writes map keys in go-yaml order whether or not they arrive in it', () => {
+  const expected = 'a-b: 1\na9: 2\na10: 3\n';
+  assert.equal(toYaml({ 'a-b': 1, a9: 2, a10: 3 }), expected);
+  assert.equal(toYaml({ a10: 3, 'a-b': 1, a9: 2 }), expected);
+  assert.equal(toYaml({ 'a-b': 1, a10: 3, a9: 2 }), expected); // byte order, not go-yaml's
+});

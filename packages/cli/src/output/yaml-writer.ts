@@ -119,8 +119,15 @@ function lettersOnly(k: string): boolean {
 // gives fastest; the members of resources (metadata, spec) are all such keys.
 function sortKeys(keys: string[]): string[] {
   if (keys.length < 2) return keys;
-  for (const k of keys) if (!lettersOnly(k)) return keys.sort(compareYamlKeys);
+  for (const k of keys) if (!lettersOnly(k)) return inYamlOrder(keys) ? keys : keys.sort(compareYamlKeys);
   return keys.sort();
+}
+
+// Label and annotation maps arrive in byte order, which is usually go-yaml's order too:
+// one pass of comparisons then saves the sort.
+function inYamlOrder(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (!yamlKeyLess(keys[i - 1]!, keys[i]!)) return false;
+  return true;
 }
 
 interface ScalarAnalysis {
