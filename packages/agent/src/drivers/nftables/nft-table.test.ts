@@ -214,6 +214,22 @@ describe('NftTable', () => {
     assert.deepEqual(nft.state.chains.get('pi-bad')!.rules.map((x) => x.body), ['counter accept']);
   });
 
+  it('apply() re-reads instead of quarantining when a rule fails against a stale view', async () => {
+    const nft = new FakeNft();
+    const t = populated(nft);
+    t.setChain({ name: 'pi-x', rules: [{ body: 'jump pi-y' }] });
+    t.setChain({ name: 'pi-y', rules: [{ body: 'counter accept' }] });
+    await t.apply();
+    // Behind the driver's back: the jump target disappears.
+    nft.tamper('flush chain inet pt pi-x\ndelete chain inet pt pi-y');
+    t.setChain({ name: 'pi-x', rules: [{ body: 'jump pi-y' }, { body: 'counter' }] });
+    const r = await t.apply();
+    assert.deepEqual({ wrote: r.wrote, read: r.read, attempts: r.attempts }, { wrote: true, read: true, attempts: 2 });
+    assert.equal(t.quarantinedChains.size, 0);
+    assert.deepEqual(nft.state.chains.get('pi-y')!.rules.map((x) => x.body), ['counter accept']);
+    assert.ok(t.inSync);
+  });
+
   it('apply() retries a chain that referred to a missing set once the set appears', async () => {
     const nft = new FakeNft();
     const t = populated(nft);

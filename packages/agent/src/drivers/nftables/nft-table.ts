@@ -367,10 +367,12 @@ export class NftTable {
     let lastError = '';
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       result.attempts = attempt;
+      let freshView = false;
       try {
         if (this.#needsRead) {
           await this.#read();
           result.read = true;
+          freshView = true;
         }
         const full = attempt >= this.#fullRewriteFromAttempt;
         const { tx, commit } = full ? this.#buildFull() : this.#buildIncremental();
@@ -396,7 +398,9 @@ export class NftTable {
         lastError = errors.length > 0 ? errors.map((e) => `${e.message}: ${e.command.slice(0, 200)}`).join('; ') : run.stderr.trim() || `exit status ${run.exitCode}`;
         result.errors.push(lastError);
         this.#log.warn('nft rejected a transaction', { table: this.name, attempt, commands: tx.size, error: lastError });
-        if (this.#quarantine(errors, result)) continue;
+        // A rule rejected against a freshly read kernel is the chain's own fault; otherwise the
+        // view may be stale (a target deleted behind our back): re-read and retry first.
+        if (freshView && this.#quarantine(errors, result)) continue;
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
         result.errors.push(lastError);
@@ -429,8 +433,8 @@ export class NftTable {
   #quarantine(errors: readonly AttributedError[], result: TableApplyResult): boolean {
     let any = false;
     for (const e of errors) {
-      if (!e.owner?.startsWith('chain:')) continue;
-      const name = e.owner.slice('chain:'.length);
+      if (!e.owner?.startsWith('rule:')) continue;
+      const name = e.owner.slice('rule:'.length);
       const def = this.#chainDefs.get(name);
       if (!def || def.base || this.#quarantined.has(name)) continue;
       this.#quarantined.set(name, e.message);
@@ -517,9 +521,10 @@ export class NftTable {
     if (declare && def.base) block.add(`\t\t${baseText(def.base)}`, owner);
     if (declare && def.comment) block.add(`\t\tcomment "${sanitizeComment(def.comment).slice(0, 128)}"`, owner);
     const rules = this.#effectiveRules(def);
+    const ruleOwner: Owner = `rule:${def.name}`;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      block.add(`\t\t${rule.body} comment "${ruleComment(hashes[i]!, rule.comment)}"`, owner);
+      block.add(`\t\t${rule.body} comment "${ruleComment(hashes[i]!, rule.comment)}"`, ruleOwner);
     }
     block.add('\t}', owner);
   }

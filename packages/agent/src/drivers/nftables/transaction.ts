@@ -5,8 +5,8 @@
  * @module
  */
 
-/** What a command line is for, for error attribution. */
-export type Owner = `table` | `chain:${string}` | `set:${string}`;
+/** What a command line is for, for error attribution (`rule:` marks a rule line of a chain). */
+export type Owner = `table` | `chain:${string}` | `rule:${string}` | `set:${string}`;
 
 /** nft reports errors as `/dev/stdin:<line>:<col>…: Error: <message>`. */
 const ERROR_LINE = /^\/dev\/stdin:(\d+):[\d-]+: Error: (.*)$/;
