@@ -162,7 +162,9 @@ export function struct<F extends Fields>(typeName: string, fields: F,
     },
     check(value, path, issues) {
       const src = value as Record<string, unknown>;
-      for (const [name, field] of entries) {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
+        const field = fieldList[i]!;
         const v = src[name];
         const empty = v === undefined || (field.presence !== 'pointer' && field.type.zeroIsEmpty && field.type.isEmpty(v));
         if (empty) {
@@ -171,6 +173,7 @@ export function struct<F extends Fields>(typeName: string, fields: F,
         }
         field.type.check(v, [...path, name], issues);
       }
+      if (rules.length === 0) return;
       const report: Report = (at: Path, reason: string, v?: unknown) => {
         issues.push(v === undefined ? { path: [...path, ...at], reason } : { path: [...path, ...at], reason, value: v });
       };
