@@ -146,9 +146,12 @@ describe('percale agent end to end: two regions, real traffic', { skip, timeout:
     child.stdout!.resume();
     child.stderr!.on('data', (b: Buffer) => agentLog.set(host, ((agentLog.get(host) ?? '') + b.toString()).slice(-6000)));
     agents.set(host, child);
-    await until(`agent on ${host.ns} ready`, async () =>
-      (await lab.in(host.ns, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:9099/readiness'], 3_000)) === '200', 30_000)
-      .catch((e: Error) => { throw new Error(`${e.message}; agent stderr: ${agentLog.get(host) ?? ''}`); });
+    // Fail fast (with the agent's own words) if it exits instead of becoming ready.
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) =>
+      reject(new Error(`agent on ${host.ns} exited with ${code}: ${agentLog.get(host) ?? ''}`))));
+    exited.catch(() => undefined);
+    await Promise.race([exited, until(`agent on ${host.ns} ready`, async () =>
+      (await lab.in(host.ns, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:9099/readiness'], 3_000)) === '200', 30_000)]);
   };
 
   /**
