@@ -288,3 +288,30 @@ test('calicoctl fails quickly, naming the endpoint, when etcd is unreachable', a
   assert.ok(r.stdout.startsWith('Failed to create Calico API client: ') && r.stdout.includes(endpoint), r.stdout);
   assert.ok(r.ms < 8000, `took ${r.ms} ms`);
 });
+
+test('calicoctl writes its whole output to a pipe, however large', async () => {
+  // Enough endpoints that `-o yaml` is several times a pipe's 64 KiB buffer.
+  const docs = Array.from({ length: 400 }, (_, i) => `apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata:
+  namespace: openstack-region-pipe
+  labels:
+    sg.projectcalico.org/openstack-5f2a6c1e-3b4d-4e8f-9a0b-1c2d3e4f5a6b: web
+spec:
+  orchestrator: openstack
+  node: compute-pipe
+  workload: vm-${i}
+  endpoint: port-${i}
+  interfaceName: tappipe${String(i).padStart(7, '0')}
+  ipNetworks: [10.67.${i >> 8}.${i & 255}/32]
+`).join('---\n');
+  const applied = await calicoctl(['apply', '-f', file('pipe-weps.yaml', docs)]);
+  assert.equal(applied.code, 0, applied.stderr);
+  for (const format of ['yaml', 'json']) {
+    const r = await calicoctl(['get', 'workloadendpoints', '-n', 'openstack-region-pipe', '-o', format]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.length > 3 * 65536, `expected well over 192 KiB of ${format}, got ${r.stdout.length} bytes`);
+    const items = format === 'json' ? (JSON.parse(r.stdout) as { items: unknown[] }).items : r.stdout.match(/^- apiVersion: /gm) ?? [];
+    assert.equal(items.length, 400, `every endpoint is in the ${format} output`);
+  }
+});

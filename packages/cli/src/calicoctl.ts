@@ -25,6 +25,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Resolves when everything written to `stream` so far has been handed to the OS. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
 if (import.meta.main) {
   // Every run compiles the same TypeScript and etcd/gRPC client code; Node's on-disk
   // compile cache (NODE_COMPILE_CACHE, or a directory under the system temp dir) halves
@@ -35,6 +40,9 @@ if (import.meta.main) {
     stderr: (s) => process.stderr.write(s),
     readStdin: () => readAll(process.stdin),
   });
-  // The etcd client keeps sockets and timers alive; the run is over, so leave now.
+  // The etcd client keeps sockets and timers alive, so the run ends with an explicit exit —
+  // but only once stdout and stderr have drained: writes to a pipe are asynchronous, and
+  // exiting earlier would cut `calicoctl get … | less` off at the pipe's 64 KiB.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
 }
