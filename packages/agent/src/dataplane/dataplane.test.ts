@@ -84,9 +84,7 @@ describe('Dataplane', () => {
     assert.equal(lastTx(nft), `table inet pt {
 \tchain tw-tap2 {
 \t\tcomment "To workload interface tap2"
-\t\tct state established,related accept comment "pc:<h>"
-\t\tct state invalid counter drop comment "pc:<h>"
-\t\tmeta mark set meta mark & 0xfff8ffff comment "pc:<h>"
+\t\tjump to-wl-common comment "pc:<h>"
 \t\tmeta mark set meta mark & 0xfffdffff comment "pc:<h>; Start of tier default"
 \t\tmeta mark & 0x00020000 == 0x00000000 jump pi-np/openstack-region-r1/ossg.default.web comment "pc:<h>"
 \t\tmeta mark & 0x00010000 == 0x00010000 return comment "pc:<h>; Return if policy accepted"
@@ -95,11 +93,7 @@ describe('Dataplane', () => {
 \t}
 \tchain fw-tap2 {
 \t\tcomment "From workload interface tap2"
-\t\tct state established,related accept comment "pc:<h>"
-\t\tct state invalid counter drop comment "pc:<h>"
-\t\tmeta mark set meta mark & 0xfff8ffff comment "pc:<h>"
-\t\tmeta l4proto udp th dport 4789 counter drop comment "pc:<h>; Drop VXLAN encapped packets originating in workloads"
-\t\tmeta l4proto 4 counter drop comment "pc:<h>; Drop IPinIP encapped packets originating in workloads"
+\t\tjump from-wl-common comment "pc:<h>"
 \t\tmeta mark set meta mark & 0xfffdffff comment "pc:<h>; Start of tier default"
 \t\tmeta mark & 0x00020000 == 0x00000000 jump po-np/openstack-region-r1/ossg.default.web comment "pc:<h>"
 \t\tmeta mark & 0x00010000 == 0x00010000 return comment "pc:<h>; Return if policy accepted"

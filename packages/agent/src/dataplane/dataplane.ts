@@ -15,6 +15,7 @@
 import { NftTable, type TableLog, type TableTimers } from '../drivers/nftables/nft-table.ts';
 import { endpointKey, type DataplaneMessage, type EndpointID } from '../messages.ts';
 import type { Exec } from '../shims/exec.ts';
+import { commonEndpointChains } from './endpoint-chains.ts';
 import { EndpointManager, type EndpointProgramState } from './endpoint-manager.ts';
 import { IPSetManager } from './ipset-manager.ts';
 import { SILENT_LOG, type Manager } from './manager.ts';
@@ -103,6 +104,7 @@ export class Dataplane {
     });
     for (const s of staticSets(this.options)) this.#table.setSet(s);
     for (const c of staticChains(this.options, this.marks)) this.#table.setChain(c);
+    for (const c of commonEndpointChains(this.options, this.marks)) this.#table.setChain(c);
     this.#ipsets = new IPSetManager(this.#table, familiesOf(this.options), log);
     this.#policies = new PolicyManager(this.#table, this.options, this.marks);
     this.#endpoints = new EndpointManager(this.#table, this.options, this.marks, this.#policies, log);

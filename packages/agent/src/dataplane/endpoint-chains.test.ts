@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import type { NftChain } from '../drivers/nftables/model.ts';
 import { policyKey, type LocalEndpoint, type PolicyID } from '../messages.ts';
-import { renderEndpointChains, type ChainLookup } from './endpoint-chains.ts';
+import { commonEndpointChains, renderEndpointChains, type ChainLookup } from './endpoint-chains.ts';
 import { allocateMarks } from './marks.ts';
 import { resolveDataplaneOptions, type DataplaneOptions } from './options.ts';
 
@@ -33,12 +33,10 @@ function render(ep: LocalEndpoint, options: Partial<DataplaneOptions> = {}, look
 }
 
 describe('renderEndpointChains', () => {
-  it('renderEndpointChains() renders the ingress chain: conntrack, tier, policies, end-of-tier drop, profiles, default drop', () => {
+  it('renderEndpointChains() renders the ingress chain: common start, tier, policies, end-of-tier drop, profiles, default drop', () => {
     const { to } = render(endpoint());
     assert.equal(to.name, 'tw-tap1a2b3c4d-5e');
-    assert.equal(text(to), `ct state established,related accept
-ct state invalid counter drop
-meta mark set meta mark & 0xfff8ffff
+    assert.equal(text(to), `jump to-wl-common
 meta mark set meta mark & 0xfffdffff  # Start of tier default
 meta mark & 0x00020000 == 0x00000000 jump pi-np/openstack-region-r1/ossg.default.web
 meta mark & 0x00010000 == 0x00010000 return  # Return if policy accepted
@@ -50,14 +48,10 @@ meta mark & 0x00010000 == 0x00010000 return  # Return if profile accepted
 counter drop  # Drop if no profiles matched`);
   });
 
-  it('renderEndpointChains() renders the egress chain with the encapsulation drops', () => {
+  it('renderEndpointChains() renders the egress chain', () => {
     const { from } = render(endpoint());
     assert.equal(from.name, 'fw-tap1a2b3c4d-5e');
-    assert.equal(text(from), `ct state established,related accept
-ct state invalid counter drop
-meta mark set meta mark & 0xfff8ffff
-meta l4proto udp th dport 4789 counter drop  # Drop VXLAN encapped packets originating in workloads
-meta l4proto 4 counter drop  # Drop IPinIP encapped packets originating in workloads
+    assert.equal(text(from), `jump from-wl-common
 meta mark set meta mark & 0xfffdffff  # Start of tier default
 meta mark & 0x00020000 == 0x00000000 jump po-np/openstack-region-r1/ossg.default.default
 meta mark & 0x00010000 == 0x00010000 return  # Return if policy accepted
@@ -84,8 +78,7 @@ counter drop  # Drop if no profiles matched`);
 
   it('renderEndpointChains() with no tiers and no profiles drops everything not established', () => {
     const { to } = render(endpoint({ tiers: [], profileIds: [] }));
-    assert.equal(text(to).split('\n').at(-1), 'counter drop  # Drop if no profiles matched');
-    assert.doesNotMatch(text(to), /jump/);
+    assert.equal(text(to), 'jump to-wl-common\ncounter drop  # Drop if no profiles matched');
   });
 
   it('renderEndpointChains() drops in place of a policy or profile whose chain does not exist', () => {
@@ -96,18 +89,41 @@ counter drop  # Drop if no profiles matched`);
     assert.doesNotMatch(text(to), /jump pi-np\/openstack-region-r1\/ossg\.default\.web|jump pri-/);
   });
 
-  it('renderEndpointChains() follows FilterAllowAction, FilterDenyAction, the invalid check and the encapsulation options', () => {
-    const { to, from } = render(endpoint(), { filterAllowAction: 'return', filterDenyAction: 'reject', disableConntrackInvalidCheck: true, allowVXLANFromWorkloads: true, allowIPIPFromWorkloads: true });
-    assert.match(text(to), /^ct state established,related meta mark set meta mark \| 0x00010000 return\nmeta mark set/);
-    assert.match(text(to), /counter reject {2}# Reject if no profiles matched$/);
-    assert.doesNotMatch(text(from), /4789|l4proto 4 /);
+  it('commonEndpointChains() holds conntrack, mark clearing and, for egress, the encapsulation drops', () => {
+    const o = resolveDataplaneOptions();
+    const [to, from] = commonEndpointChains(o, allocateMarks(o.markMask));
+    assert.equal(to!.name, 'to-wl-common');
+    assert.equal(text(to!), `ct state established,related accept
+ct state invalid counter drop
+meta mark set meta mark & 0xfff8ffff`);
+    assert.equal(from!.name, 'from-wl-common');
+    assert.equal(text(from!), `ct state established,related accept
+ct state invalid counter drop
+meta mark set meta mark & 0xfff8ffff
+meta l4proto udp th dport 4789 counter drop  # Drop VXLAN encapped packets originating in workloads
+meta l4proto 4 counter drop  # Drop IPinIP encapped packets originating in workloads`);
   });
 
-  it('renderEndpointChains() puts packet-rate limits first and connection limits after conntrack', () => {
+  it('renderEndpointChains() follows FilterAllowAction, FilterDenyAction, the invalid check and the encapsulation options', () => {
+    const options: Partial<DataplaneOptions> = { filterAllowAction: 'return', filterDenyAction: 'reject', disableConntrackInvalidCheck: true, allowVXLANFromWorkloads: true, allowIPIPFromWorkloads: true };
+    const { to } = render(endpoint(), options);
+    // Established traffic returns from the common chain with the accept bit set, and then from here.
+    assert.match(text(to), /^jump to-wl-common\nmeta mark & 0x00010000 == 0x00010000 return {2}# Return if established\n/);
+    assert.match(text(to), /counter reject {2}# Reject if no profiles matched$/);
+    const o = resolveDataplaneOptions(options);
+    const [common, commonFrom] = commonEndpointChains(o, allocateMarks(o.markMask));
+    assert.equal(text(common!), 'ct state established,related meta mark set meta mark | 0x00010000 return\nmeta mark set meta mark & 0xfff8ffff');
+    assert.doesNotMatch(text(commonFrom!), /4789|l4proto 4 |invalid/);
+  });
+
+  it('renderEndpointChains() gives an endpoint with limits its own start: packet rate first, connection limit after conntrack', () => {
     const { to, from } = render(endpoint({ qosControls: { ingressPacketRate: 1000, ingressPacketBurst: 50, egressMaxConnections: 10 } }));
-    assert.equal(to.rules[0]!.body, 'limit rate over 1000/second burst 50 packets counter drop');
-    assert.equal(from.rules[2]!.body, 'meta l4proto tcp ct count over 10 counter reject with tcp reset');
-    assert.ok(!to.rules.some((r) => r.body.includes('ct count')));
+    assert.deepEqual(to.rules.slice(0, 4).map((r) => r.body), ['limit rate over 1000/second burst 50 packets counter drop', 'ct state established,related accept', 'ct state invalid counter drop', 'meta mark set meta mark & 0xfff8ffff']);
+    assert.deepEqual(from.rules.slice(0, 6).map((r) => r.body), [
+      'ct state established,related accept', 'ct state invalid counter drop', 'meta l4proto tcp ct count over 10 counter reject with tcp reset',
+      'meta mark set meta mark & 0xfff8ffff', 'meta l4proto udp th dport 4789 counter drop', 'meta l4proto 4 counter drop',
+    ]);
+    assert.ok(!to.rules.some((r) => r.body.includes('ct count') || r.body === 'jump to-wl-common'));
   });
 
   it('renderEndpointChains() uses the mark bits of the configured mask', () => {

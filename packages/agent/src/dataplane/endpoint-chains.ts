@@ -2,8 +2,11 @@
  * Renders a workload endpoint's two chains (agent-dataplane.md §5.5): `tw-<iface>` (traffic to
  * the workload: its ingress policy) and `fw-<iface>` (from the workload: its egress policy).
  * Established traffic first, invalid dropped, then tiers with pass/end-of-tier semantics, then
- * profiles, then default deny. A policy or profile whose chain does not exist is rendered as a
- * drop in its place, so a missing reference fails closed instead of failing the transaction.
+ * profiles, then default deny. The part every endpoint shares (conntrack, clearing the marks,
+ * the encapsulation drops) lives once in `to-wl-common` / `from-wl-common`, which each endpoint
+ * chain jumps to: a third fewer rules to load and to walk. A policy or profile whose chain does
+ * not exist is rendered as a drop in its place, so a missing reference fails closed instead of
+ * failing the transaction.
  * @module
  */
 import type { NftChain, NftRule } from '../drivers/nftables/model.ts';
@@ -41,6 +44,9 @@ interface Fixed {
   deny: string;
   denyWord: string;
   final: NftRule;
+  /** `jump to-wl-common` / `jump from-wl-common`, and with FilterAllowAction=RETURN the check after it. */
+  jumpCommon: Record<Direction, NftRule>;
+  returnIfEstablished: NftRule | undefined;
   /** Interned rules: identical objects across endpoints make hashing a lookup by identity. */
   tierStarts: Map<string, NftRule>;
   tierEnds: Map<string, NftRule>;
@@ -84,6 +90,9 @@ function fixed(options: DataplaneOptions, marks: MarkBits): Fixed {
     deny: `counter ${deny}`,
     denyWord,
     final: { body: `counter ${deny}`, comment: `${denyWord} if no profiles matched` },
+    jumpCommon: { ingress: { body: `jump ${ChainNames.toWlCommon}` }, egress: { body: `jump ${ChainNames.fromWlCommon}` } },
+    // With RETURN, established traffic comes back from the common chain with the accept bit set.
+    returnIfEstablished: options.filterAllowAction === 'accept' ? undefined : { body: returnIfAccepted, comment: 'Return if established' },
     tierStarts: new Map(),
     tierEnds: new Map(),
     jumps: new Map(),
@@ -92,21 +101,42 @@ function fixed(options: DataplaneOptions, marks: MarkBits): Fixed {
   return f;
 }
 
-function endpointChain(ep: LocalEndpoint, dir: Direction, options: DataplaneOptions, marks: MarkBits, lookup: ChainLookup): NftChain {
-  const f = fixed(options, marks);
-  const rules: NftRule[] = [];
-  const rate = qos(ep, dir, 'PacketRate');
-  if (rate !== undefined) {
-    const burst = qos(ep, dir, 'PacketBurst');
-    rules.push({ body: `limit rate over ${rate}/second${burst !== undefined ? ` burst ${burst} packets` : ''} counter drop`, comment: 'Packet rate limit' });
-  }
-  rules.push(f.established);
+/** The rules every endpoint chain of a direction starts with (§5.5), before its tiers. */
+function prologue(f: Fixed, dir: Direction, maxConn?: number): NftRule[] {
+  const rules: NftRule[] = [f.established];
   if (f.invalid) rules.push(f.invalid);
-  const maxConn = qos(ep, dir, 'MaxConnections');
   if (maxConn !== undefined) rules.push({ body: `meta l4proto tcp ct count over ${maxConn} counter reject with tcp reset`, comment: 'Connection limit' });
   rules.push(f.clearAll);
   if (dir === 'egress' && f.vxlan) rules.push(f.vxlan);
   if (dir === 'egress' && f.ipip) rules.push(f.ipip);
+  return rules;
+}
+
+/** `to-wl-common` and `from-wl-common`: the shared start of every endpoint chain. */
+export function commonEndpointChains(options: DataplaneOptions, marks: MarkBits): NftChain[] {
+  const f = fixed(options, marks);
+  return [
+    { name: ChainNames.toWlCommon, comment: 'Start of every workload ingress chain', rules: prologue(f, 'ingress') },
+    { name: ChainNames.fromWlCommon, comment: 'Start of every workload egress chain', rules: prologue(f, 'egress') },
+  ];
+}
+
+function endpointChain(ep: LocalEndpoint, dir: Direction, options: DataplaneOptions, marks: MarkBits, lookup: ChainLookup): NftChain {
+  const f = fixed(options, marks);
+  const rules: NftRule[] = [];
+  const rate = qos(ep, dir, 'PacketRate');
+  const maxConn = qos(ep, dir, 'MaxConnections');
+  if (rate === undefined && maxConn === undefined) {
+    rules.push(f.jumpCommon[dir]);
+    if (f.returnIfEstablished) rules.push(f.returnIfEstablished);
+  } else {
+    // Rate and connection limits are stateful per rule: an endpoint with limits gets its own copy.
+    if (rate !== undefined) {
+      const burst = qos(ep, dir, 'PacketBurst');
+      rules.push({ body: `limit rate over ${rate}/second${burst !== undefined ? ` burst ${burst} packets` : ''} counter drop`, comment: 'Packet rate limit' });
+    }
+    rules.push(...prologue(f, dir, maxConn));
+  }
   for (const tier of ep.tiers) {
     const policies = dir === 'ingress' ? tier.ingressPolicies : tier.egressPolicies;
     if (policies.length === 0) continue;

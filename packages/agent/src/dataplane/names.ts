@@ -45,6 +45,9 @@ export const ChainNames = {
   fromWlDispatch: 'from-wl-dispatch',
   toWlDispatch: 'to-wl-dispatch',
   natOutgoing: 'nat-outgoing',
+  /** The shared start of every endpoint ingress / egress chain. */
+  toWlCommon: 'to-wl-common',
+  fromWlCommon: 'from-wl-common',
   /** Policy ingress (`pi-`) or egress (`po-`) chain. */
   policy: (id: PolicyID, dir: 'ingress' | 'egress') => legalName(dir === 'ingress' ? 'pi-' : 'po-', policySuffix(id)),
   /** Profile ingress (`pri-`) or egress (`pro-`) chain. */
