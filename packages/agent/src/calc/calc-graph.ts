@@ -44,6 +44,7 @@ export class CalcGraph {
   readonly #resolver: PolicyResolver;
   readonly #rules: ActiveRulesCalculator;
   readonly #members: IPSetMemberIndex;
+  readonly #labels: LabelInheritanceIndex;
   readonly #sequencer: EventSequencer;
 
   constructor(options: CalcGraphOptions) {
@@ -91,6 +92,7 @@ export class CalcGraph {
     this.#resolver = resolver;
     this.#rules = rules;
     this.#members = members;
+    this.#labels = labels;
   }
 
   /** Applies one datastore event (from `Store.watch`). Never throws on bad data. */
@@ -113,6 +115,7 @@ export class CalcGraph {
 
   /** Current counters. */
   get stats(): CalcGraphStats {
-    return { ...this.#filter.stats, activePolicies: this.#rules.activePolicyCount, addressedItems: this.#members.itemCount };
+    const { rejected, errors } = this.#filter.stats;
+    return { rejected: rejected + this.#labels.rejected, errors, activePolicies: this.#rules.activePolicyCount, addressedItems: this.#members.itemCount };
   }
 }

@@ -6,7 +6,7 @@
  * agent-dataplane §3). Inputs have passed the validation filter.
  * @module
  */
-import { dscpValue, type Labels, type Resource } from '@percale/api';
+import { dscpValue, type Resource } from '@percale/api';
 import type { EndpointID, LocalEndpoint, NATMapping } from '../messages.ts';
 import { parseAddress, parseNetwork } from './net-text.ts';
 
@@ -25,8 +25,14 @@ export interface LocalEndpointData {
 
 /** What the graph keeps of one addressed resource. */
 export interface EndpointSpec {
-  /** Labels of the resource itself, after Calico's adjustments. */
-  readonly ownLabels: Labels;
+  /** Labels of the resource itself, as stored (checked when read into a label set). */
+  readonly ownLabels: unknown;
+  /**
+   * A WorkloadEndpoint's labels get Calico's adjustments (policy-semantics §1.1): user labels
+   * under `pcns.`/`pcsa.` are dropped and the service account becomes a label.
+   */
+  readonly workloadLabels: boolean;
+  readonly serviceAccount: string | undefined;
   /** Profiles whose `labelsToApply` fill in labels the resource lacks, earlier ones first. */
   readonly parents: readonly string[];
   /** Member networks in canonical text. */
@@ -37,9 +43,7 @@ export interface EndpointSpec {
 }
 
 const NAMESPACE_LABEL = 'projectcalico.org/namespace';
-const SERVICE_ACCOUNT_LABEL = 'projectcalico.org/serviceaccount';
 const NO_PARENTS: readonly string[] = Object.freeze([]);
-const EMPTY_LABELS: Labels = Object.freeze({});
 
 type Spec = Record<string, unknown>;
 
@@ -76,26 +80,6 @@ function namedPorts(value: unknown): readonly NamedPort[] | undefined {
     }
   }
   return out.length > 0 ? out : undefined;
-}
-
-// WorkloadEndpoint labels as Calico's processor passes them on: user labels under the
-// reserved `pcns.`/`pcsa.` prefixes are dropped (they must not be spoofable), and the service
-// account becomes a label. Returns the stored object itself when nothing changes.
-function workloadLabels(labels: Labels | undefined, serviceAccount: unknown): Labels {
-  const own = labels ?? EMPTY_LABELS;
-  let reserved = false;
-  for (const key in own) {
-    if (key.startsWith('pcns.') || key.startsWith('pcsa.')) {
-      reserved = true;
-      break;
-    }
-  }
-  const sa = typeof serviceAccount === 'string' && serviceAccount !== '' ? serviceAccount : undefined;
-  if (!reserved && sa === undefined) return own;
-  const out: Record<string, string> = {};
-  for (const key in own) if (!key.startsWith('pcns.') && !key.startsWith('pcsa.')) out[key] = own[key]!;
-  if (sa !== undefined) out[SERVICE_ACCOUNT_LABEL] = sa;
-  return out;
 }
 
 function nats(value: unknown): { v4: NATMapping[]; v6: NATMapping[] } {
@@ -165,8 +149,11 @@ export function convertWorkloadEndpoint(resource: Resource, hostname: string): E
   const nets = networks(spec.ipNetworks);
   if (nets.length === 0) return undefined;
   const profiles = strings(spec.profiles);
+  const sa = spec.serviceAccountName;
   return {
-    ownLabels: workloadLabels(resource.metadata.labels, spec.serviceAccountName),
+    ownLabels: resource.metadata.labels,
+    workloadLabels: true,
+    serviceAccount: typeof sa === 'string' && sa !== '' ? sa : undefined,
     parents: profiles.length > 0 ? profiles : NO_PARENTS,
     nets,
     ports: namedPorts(spec.ports),
@@ -179,7 +166,9 @@ export function convertHostEndpoint(resource: Resource): EndpointSpec {
   const spec = (resource.spec ?? {}) as Spec;
   const profiles = strings(spec.profiles);
   return {
-    ownLabels: resource.metadata.labels ?? EMPTY_LABELS,
+    ownLabels: resource.metadata.labels,
+    workloadLabels: false,
+    serviceAccount: undefined,
     parents: profiles.length > 0 ? profiles : NO_PARENTS,
     nets: networks(spec.expectedIPs),
     ports: namedPorts(spec.ports),
@@ -192,6 +181,8 @@ export function convertNetworkSet(resource: Resource): EndpointSpec {
   const namespace = resource.metadata.namespace!;
   return {
     ownLabels: { ...resource.metadata.labels, [NAMESPACE_LABEL]: namespace },
+    workloadLabels: false,
+    serviceAccount: undefined,
     parents: [`kns.${namespace}`],
     nets: networks((resource.spec as Spec | undefined)?.nets),
     ports: undefined,
@@ -202,7 +193,9 @@ export function convertNetworkSet(resource: Resource): EndpointSpec {
 /** Converts a valid GlobalNetworkSet: labels and nets as stored, no namespace. */
 export function convertGlobalNetworkSet(resource: Resource): EndpointSpec {
   return {
-    ownLabels: resource.metadata.labels ?? EMPTY_LABELS,
+    ownLabels: resource.metadata.labels,
+    workloadLabels: false,
+    serviceAccount: undefined,
     parents: NO_PARENTS,
     nets: networks((resource.spec as Spec | undefined)?.nets),
     ports: undefined,

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 
 import { parseSelector, type Selector } from '@percale/api';
 import { LabelIndex } from './label-index.ts';
-import { labelSetMatcher, StringInterner, type LabelSet } from './label-set.ts';
+import { labelSetMatcher, readLabelSet, type LabelSet } from './label-set.ts';
 import { LABEL_NAMES, labelsArb, selectorArb } from './testing/arbitraries.ts';
 
 interface TestItem {
@@ -54,20 +54,20 @@ function check(index: LabelIndex<TestItem, number>, items: Map<number, TestItem>
 
 describe('LabelIndex', () => {
   it('LabelIndex lookups agree with brute force after any sequence of changes', () => {
-    fc.assert(fc.property(fc.array(opArb, { maxLength: 80 }), fc.array(labelsArb, { maxLength: 5 }), (ops, probeMaps) => {
-      const interner = new StringInterner();
-      const index = new LabelIndex<TestItem, number>();
+    fc.assert(fc.property(fc.array(opArb, { maxLength: 80 }), fc.array(labelsArb, { maxLength: 5 }), fc.boolean(), (ops, probeMaps, lowThresholds) => {
+      // Low thresholds make re-placement and saturation happen at test sizes.
+      const index = new LabelIndex<TestItem, number>(lowThresholds ? { rebalanceMinItems: 4, saturationMinItems: 8 } : {});
       const items = new Map<number, TestItem>();
       const selectors = new Map<number, Selector>();
       const wants = new Map<string, number>();
       let next = 0;
-      const probes = probeMaps.map((m) => interner.labelSet(m));
+      const probes = probeMaps.map((m) => readLabelSet(m)!);
       for (const op of ops) {
         switch (op.op) {
           case 'addItem':
           case 'bulk':
             for (let n = op.op === 'bulk' ? op.count : 1; n > 0; n--) {
-              const item = { id: next++, labels: interner.labelSet(op.labels) };
+              const item = { id: next++, labels: readLabelSet(op.labels)! };
               items.set(item.id, item);
               index.addItem(item);
             }
@@ -107,10 +107,9 @@ describe('LabelIndex', () => {
   });
 
   it('LabelIndex.replaceItem() moves an item with identical labels to a new object', () => {
-    const interner = new StringInterner();
     const index = new LabelIndex<TestItem, string>();
     index.addSelector('s', parseSelector("has(a) && b == 'v'"));
-    const labels = interner.labelSet({ a: '', b: 'v' });
+    const labels = readLabelSet({ a: '', b: 'v' })!;
     const before = { id: 1, labels };
     const after = { id: 2, labels };
     index.addItem(before);
@@ -122,7 +121,7 @@ describe('LabelIndex', () => {
 
   it('LabelIndex finds nothing for a selector that cannot match', () => {
     const index = new LabelIndex<TestItem, string>();
-    index.addItem({ id: 1, labels: new StringInterner().labelSet({ a: 'x' }) });
+    index.addItem({ id: 1, labels: readLabelSet({ a: 'x' })! });
     index.addSelector('s', parseSelector("a == 'x' && !has(a)"));
     let n = 0;
     index.forEachItemMatching('s', () => n++);

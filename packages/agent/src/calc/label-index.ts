@@ -19,9 +19,16 @@ export interface Labeled {
 const REBALANCE_MIN_ITEMS = 256;
 
 // Items under one label value: an array while small, a Set once large. Most buckets hold the
-// few dozen ports of one security group, where an array is several times cheaper to fill.
+// few dozen ports of one security group, where an array is several times cheaper to fill
+// (and a removal's linear search stays short).
 type Bucket<I> = I[] | Set<I>;
-const ARRAY_LIMIT = 64;
+const ARRAY_LIMIT = 256;
+
+// A value a large share of all items carry (a region's namespace) makes a useless index:
+// scanning its bucket costs about as much as scanning every item. Such a value keeps only its
+// count ("saturated"); selectors that have nothing narrower scan everything instead.
+const SATURATION_MIN = 4096;
+const SATURATION_SHARE = 4;
 
 function bucketAdd<I>(bucket: Bucket<I>, item: I): Bucket<I> {
   if (!Array.isArray(bucket)) return bucket.add(item);
@@ -50,7 +57,10 @@ interface ItemsForLabel<I> {
   count: number;
   /** `count` when the selectors under this label were last re-placed. */
   checkpoint: number;
-  readonly byValue: Map<string, Bucket<I>>;
+  /** Items by value; a number is the count of a saturated value. */
+  readonly byValue: Map<string, Bucket<I> | number>;
+  /** Number of saturated values. */
+  saturated: number;
 }
 
 interface SelectorEntry<S> {
@@ -84,6 +94,8 @@ function possible(r: LabelRestriction): boolean {
  * Callbacks run during iteration and must not modify the index.
  */
 export class LabelIndex<I extends Labeled, S> {
+  readonly #rebalanceMin: number;
+  readonly #saturationMin: number;
   readonly #items = new Set<I>();
   /** Label key → number of selectors (and announcements) that need items indexed under it. */
   readonly #wanted = new Map<string, number>();
@@ -92,6 +104,12 @@ export class LabelIndex<I extends Labeled, S> {
   readonly #selectorsByLabel = new Map<string, SelectorsForLabel<S>>();
   /** Selectors without a label every match must carry (`all()`, `a != "b"`, `!has(x)`). */
   readonly #unindexed = new Set<SelectorEntry<S>>();
+
+  /** The thresholds are tuning knobs; tests lower them to exercise the paths they guard. */
+  constructor(options: { rebalanceMinItems?: number; saturationMinItems?: number } = {}) {
+    this.#rebalanceMin = options.rebalanceMinItems ?? REBALANCE_MIN_ITEMS;
+    this.#saturationMin = options.saturationMinItems ?? SATURATION_MIN;
+  }
 
   /** Number of indexed items. */
   get itemCount(): number {
@@ -133,16 +151,21 @@ export class LabelIndex<I extends Labeled, S> {
   #indexUnder(key: string, value: string, item: I): void {
     let forLabel = this.#itemsByLabel.get(key);
     if (forLabel === undefined) {
-      forLabel = { count: 0, checkpoint: 0, byValue: new Map() };
+      forLabel = { count: 0, checkpoint: 0, byValue: new Map(), saturated: 0 };
       this.#itemsByLabel.set(key, forLabel);
     }
     const items = forLabel.byValue.get(value);
     if (items === undefined) forLabel.byValue.set(value, [item]);
+    else if (typeof items === 'number') forLabel.byValue.set(value, items + 1);
     else {
       const grown = bucketAdd(items, item);
-      if (grown !== items) forLabel.byValue.set(value, grown);
+      const size = bucketSize(grown);
+      if (size >= this.#saturationMin && size * SATURATION_SHARE >= this.#items.size) {
+        forLabel.byValue.set(value, size);
+        forLabel.saturated++;
+      } else if (grown !== items) forLabel.byValue.set(value, grown);
     }
-    if (++forLabel.count >= REBALANCE_MIN_ITEMS && forLabel.count >= 2 * forLabel.checkpoint) {
+    if (++forLabel.count >= this.#rebalanceMin && forLabel.count >= 2 * forLabel.checkpoint) {
       forLabel.checkpoint = forLabel.count;
       this.#rebalance(key);
     }
@@ -157,8 +180,17 @@ export class LabelIndex<I extends Labeled, S> {
       if (forLabel === undefined) continue;
       const value = labels[i + 1]!;
       const items = forLabel.byValue.get(value);
-      if (items === undefined || !bucketDelete(items, item)) continue;
-      if (bucketSize(items) === 0) forLabel.byValue.delete(value);
+      if (items === undefined) continue;
+      if (typeof items === 'number') {
+        if (items > 1) forLabel.byValue.set(value, items - 1);
+        else {
+          forLabel.byValue.delete(value);
+          forLabel.saturated--;
+        }
+      } else {
+        if (!bucketDelete(items, item)) continue;
+        if (bucketSize(items) === 0) forLabel.byValue.delete(value);
+      }
       if (--forLabel.count === 0) this.#itemsByLabel.delete(labels[i]!);
     }
   }
@@ -170,7 +202,7 @@ export class LabelIndex<I extends Labeled, S> {
     const labels = current.labels;
     for (let i = 0; i < labels.length; i += 2) {
       const items = this.#itemsByLabel.get(labels[i]!)?.byValue.get(labels[i + 1]!);
-      if (items === undefined) continue;
+      if (items === undefined || typeof items === 'number') continue;
       if (Array.isArray(items)) {
         const at = items.indexOf(old);
         if (at >= 0) items[at] = current;
@@ -208,33 +240,38 @@ export class LabelIndex<I extends Labeled, S> {
     const entry = this.#selectors.get(owner);
     if (entry === undefined || entry.impossible) return;
     const matches = entry.matches;
-    // Scan the smallest candidate set any restriction allows.
+    // Scan the smallest candidate set any restriction allows (a saturated one means all items).
     let bestLabel: string | undefined;
     let bestValues: readonly string[] | undefined;
-    let best = Infinity;
+    let best = this.#items.size;
     for (const [label, r] of entry.restrictions) {
       if (!r.mustBePresent) continue;
-      const n = this.#itemCount(label, r.mustHaveOneOfValues);
-      if (n < best) {
+      const values = r.mustHaveOneOfValues;
+      const n = this.#itemCount(label, values);
+      if (n === 0) return;
+      if (n < best && !this.#saturated(label, values)) {
         best = n;
         bestLabel = label;
-        bestValues = r.mustHaveOneOfValues;
+        bestValues = values;
       }
     }
     if (bestLabel === undefined) {
       for (const item of this.#items) if (matches(item.labels)) fn(item);
       return;
     }
-    if (best === 0) return;
     const forLabel = this.#itemsByLabel.get(bestLabel)!;
-    if (bestValues === undefined) {
-      for (const items of forLabel.byValue.values()) for (const item of items) if (matches(item.labels)) fn(item);
-      return;
-    }
-    for (const value of bestValues) {
+    for (const value of bestValues ?? forLabel.byValue.keys()) {
       const items = forLabel.byValue.get(value);
-      if (items !== undefined) for (const item of items) if (matches(item.labels)) fn(item);
+      if (items !== undefined) for (const item of items as Bucket<I>) if (matches(item.labels)) fn(item);
     }
+  }
+
+  // True if any of the values (any value, without a list) is saturated: no enumerable bucket.
+  #saturated(label: string, values: readonly string[] | undefined): boolean {
+    const forLabel = this.#itemsByLabel.get(label);
+    if (forLabel === undefined || forLabel.saturated === 0) return false;
+    if (values === undefined) return true;
+    return values.some((v) => typeof forLabel.byValue.get(v) === 'number');
   }
 
   /** Calls `fn` with the owner of each selector that matches `labels`. */
@@ -258,7 +295,7 @@ export class LabelIndex<I extends Labeled, S> {
     let n = 0;
     for (const v of values) {
       const items = forLabel.byValue.get(v);
-      if (items !== undefined) n += bucketSize(items);
+      if (items !== undefined) n += typeof items === 'number' ? items : bucketSize(items);
     }
     return n;
   }

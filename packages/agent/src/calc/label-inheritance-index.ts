@@ -13,7 +13,7 @@ import {
   type EndpointSpec, type LocalEndpointData, type NamedPort,
 } from './endpoint-converter.ts';
 import type { Labeled } from './label-index.ts';
-import { EMPTY_LABEL_SET, mergeLabelSets, sameLabelSets, StringInterner, type LabelSet } from './label-set.ts';
+import { EMPTY_LABEL_SET, mergeLabelSets, readLabelSet, sameLabelSets, type LabelSet } from './label-set.ts';
 import type { Update } from './update.ts';
 
 /** An addressed resource as the matching nodes see it. Never mutated: updates make a new item. */
@@ -76,23 +76,22 @@ class ItemTable {
 export class LabelInheritanceIndex {
   readonly #hostname: string;
   readonly #listeners: readonly ItemListener[];
-  /** Every label string held by an item or profile, shared. */
-  readonly #interner = new StringInterner();
   readonly #items = new ItemTable();
   /** Own labels and parents of the items that have parents (by `kind/key`; the others need no recomputation). */
   readonly #inheriting = new Map<string, Inheriting>();
   readonly #profileLabels = new Map<string, LabelSet>();
   /** Profile name → keys of the items that list it. */
   readonly #children = new Map<string, Set<string>>();
+  #rejected = 0;
 
   constructor(hostname: string, listeners: readonly ItemListener[]) {
     this.#hostname = hostname;
     this.#listeners = listeners;
   }
 
-  /** Number of distinct label strings held. */
-  get internedStrings(): number {
-    return this.#interner.size;
+  /** Resources treated as absent because their labels are invalid. */
+  get rejected(): number {
+    return this.#rejected;
   }
 
   /** Takes the addressed kinds and Profiles (for their labels). */
@@ -135,14 +134,17 @@ export class LabelInheritanceIndex {
       if (before !== undefined) {
         for (const parent of before.parents) this.#unlink(parent, inhKey);
         this.#inheriting.delete(inhKey);
-        this.#interner.releaseAll(before.own);
       }
       this.#emit(ref, old, undefined);
-      this.#interner.releaseAll(old.labels);
       return;
     }
-    // New references are taken before the old are released, so shared strings never bounce.
-    const own = this.#interner.labelSet(spec.ownLabels);
+    const own = readLabelSet(spec.ownLabels, spec.workloadLabels, spec.serviceAccount);
+    if (own === undefined) {
+      // Invalid labels make the resource absent, like any other invalid field.
+      this.#rejected++;
+      this.onEndpointUpdate(ref, undefined);
+      return;
+    }
     let labels = own;
     if (spec.parents.length > 0) {
       // A slim copy: `ref` may be a whole update, resource included.
@@ -155,19 +157,16 @@ export class LabelInheritanceIndex {
     }
     if (before !== undefined) {
       for (const parent of before.parents) if (!spec.parents.includes(parent)) this.#unlink(parent, inhKey);
-      this.#interner.releaseAll(before.own);
     }
     this.#replace(ref, old, { labels, nets: spec.nets, ports: spec.ports, local: spec.local });
   }
 
   /** Sets or clears a profile's `labelsToApply`, re-resolving the items that inherit from it. */
-  onProfileLabelsUpdate(name: string, labels: Labels | undefined): void {
+  onProfileLabelsUpdate(name: string, labels: unknown): void {
     const before = this.#profileLabels.get(name);
-    const after = labels === undefined ? EMPTY_LABEL_SET : this.#interner.labelSet(labels);
-    if (before !== undefined && sameLabelSets(before, after)) {
-      this.#interner.releaseAll(after);
-      return;
-    }
+    // The filter has validated Profiles; an unreadable map counts as none.
+    const after = readLabelSet(labels) ?? EMPTY_LABEL_SET;
+    if (before !== undefined && sameLabelSets(before, after)) return;
     if (after.length === 0) this.#profileLabels.delete(name);
     else this.#profileLabels.set(name, after);
     for (const key of [...(this.#children.get(name) ?? [])]) {
@@ -175,33 +174,28 @@ export class LabelInheritanceIndex {
       const old = this.#items.get(inh.ref)!;
       this.#replace(inh.ref, old, { ...old, labels: this.#inherit(inh.own, inh.parents) });
     }
-    if (before !== undefined) this.#interner.releaseAll(before);
   }
 
-  // Effective labels of an inheriting item, holding their own references.
+  // Effective labels of an inheriting item.
   #inherit(own: LabelSet, parents: readonly string[]): LabelSet {
     const sets: LabelSet[] = [];
     for (const parent of parents) {
       const set = this.#profileLabels.get(parent);
       if (set !== undefined) sets.push(set);
     }
-    const merged = mergeLabelSets(own, sets);
-    this.#interner.retain(merged);
-    return merged;
+    return mergeLabelSets(own, sets);
   }
 
-  // Stores and emits `item`, whose labels hold references. When the labels equal the old
-  // item's, the old label set is kept, so downstream indexes can skip re-indexing by identity.
+  // Stores and emits `item`. When the labels equal the old item's, the old label set is kept,
+  // so downstream indexes can skip re-indexing by comparing identities.
   #replace(ref: ItemRef, old: Item | undefined, item: Item): void {
     let current = item;
     if (old !== undefined && sameLabelSets(old.labels, item.labels)) {
-      this.#interner.releaseAll(item.labels);
       if (old.nets === item.nets && old.ports === item.ports && old.local === item.local) return;
       current = { ...item, labels: old.labels };
     }
     this.#items.set(ref, current);
     this.#emit(ref, old, current);
-    if (old !== undefined && old.labels !== current.labels) this.#interner.releaseAll(old.labels);
   }
 
   #link(parent: string, key: string): void {

@@ -1,7 +1,7 @@
 /**
  * Tests of the compact label sets: the compiled matcher agrees with `@percale/api`'s own
- * matcher on random selectors and labels, inheritance follows Calico's precedence, and the
- * interner forgets strings when their last label set is released.
+ * matcher on random selectors and labels, labels are checked as Calico checks them, and
+ * inheritance follows Calico's precedence.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -9,16 +9,15 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { parseSelector } from '@percale/api';
-import { labelSetMatcher, labelSetToRecord, labelValue, mergeLabelSets, sameLabelSets, StringInterner } from './label-set.ts';
+import { isValidLabelValue, labelSetMatcher, labelSetToRecord, labelValue, mergeLabelSets, readLabelSet, sameLabelSets } from './label-set.ts';
 import { labelsArb, selectorArb } from './testing/arbitraries.ts';
 
 describe('labelSetMatcher', () => {
   it('labelSetMatcher() agrees with Selector.matches on every selector and label map', () => {
-    const interner = new StringInterner();
     fc.assert(fc.property(selectorArb, labelsArb, (text, labels) => {
       const selector = parseSelector(text);
       // Labels as the datastore delivers them: parsed JSON.
-      const set = interner.labelSet(JSON.parse(JSON.stringify(labels)) as Record<string, string>);
+      const set = readLabelSet(JSON.parse(JSON.stringify(labels)))!;
       assert.equal(labelSetMatcher(selector)(set), selector.matches(labels), `${text} on ${JSON.stringify(labels)}`);
     }), { numRuns: 2000 });
   });
@@ -29,41 +28,45 @@ describe('labelSetMatcher', () => {
   });
 });
 
-describe('StringInterner', () => {
-  it('StringInterner.labelSet() sorts keys and round-trips the map', () => {
-    const interner = new StringInterner();
-    const set = interner.labelSet({ b: '2', a: '1', c: '' });
-    assert.deepEqual(set, ['a', '1', 'b', '2', 'c', '']);
+describe('readLabelSet', () => {
+  it('readLabelSet() keeps the stored order and round-trips the map', () => {
+    const set = readLabelSet({ b: '2', a: '1', c: '' })!;
+    assert.deepEqual(set, ['b', '2', 'a', '1', 'c', '']);
     assert.deepEqual(labelSetToRecord(set), { a: '1', b: '2', c: '' });
     assert.equal(labelValue(set, 'c'), '');
     assert.equal(labelValue(set, 'd'), undefined);
+    assert.ok(sameLabelSets(set, readLabelSet({ c: '', a: '1', b: '2' })!));
+    assert.ok(!sameLabelSets(set, readLabelSet({ c: '', a: '1', b: '3' })!));
+    assert.deepEqual(readLabelSet(undefined), []);
   });
 
-  it('StringInterner shares equal values and forgets them with their last set', () => {
-    const interner = new StringInterner();
-    const value = ['openstack', 'region'].join('-');
-    const a = interner.labelSet({ k: value });
-    const b = interner.labelSet(JSON.parse('{"k":"openstack-region","j":"x"}') as Record<string, string>);
-    assert.equal(interner.size, 2);
-    assert.ok(sameLabelSets(a, ['k', 'openstack-region']));
-    interner.releaseAll(a);
-    assert.equal(interner.size, 2);
-    interner.releaseAll(b);
-    assert.equal(interner.size, 0);
+  it('readLabelSet() refuses invalid names and values', () => {
+    const bad: unknown[] = [{ a: 'fine', 'z z': 'x' }, { z: 'x y' }, { z: 'v'.repeat(64) }, { z: 3 }, { 'Z.Upper/x': 'y' }, { '-a': 'b' }, 'labels', ['a']];
+    for (const labels of bad) assert.equal(readLabelSet(labels), undefined, JSON.stringify(labels));
+  });
+
+  it('isValidLabelValue() follows the Kubernetes label value rule', () => {
+    const cases: [string, boolean][] = [['', true], ['a', true], ['a-b_c.d', true], ['v'.repeat(63), true], ['v'.repeat(64), false], ['-a', false], ['a-', false], ['a b', false], ['a/b', false], ['é', false]];
+    for (const [value, valid] of cases) assert.equal(isValidLabelValue(value), valid, value);
+  });
+
+  it('readLabelSet() adjusts WorkloadEndpoint labels as Calico does', () => {
+    const set = readLabelSet({ 'pcns.env': 'prod', 'pcsa.x': 'y', 'projectcalico.org/serviceaccount': 'spoof', app: 'a' }, true, 'a'.repeat(70))!;
+    assert.deepEqual(labelSetToRecord(set), { app: 'a', 'projectcalico.org/serviceaccount': 'a'.repeat(70) });
+    assert.deepEqual(labelSetToRecord(readLabelSet({ 'pcns.env': 'prod' })!), { 'pcns.env': 'prod' });
   });
 });
 
 describe('mergeLabelSets', () => {
   it('mergeLabelSets() keeps own labels and takes each missing one from the first parent that has it', () => {
-    const interner = new StringInterner();
-    const own = interner.labelSet({ role: 'web', a: '1' });
-    const first = interner.labelSet({ role: 'db', tier: 'front', pcns: 'x' });
-    const second = interner.labelSet({ tier: 'back', zone: 'z1' });
-    assert.deepEqual(labelSetToRecord(mergeLabelSets(own, [first, second])), { a: '1', pcns: 'x', role: 'web', tier: 'front', zone: 'z1' });
+    const own = readLabelSet({ role: 'web', a: '1' })!;
+    const first = readLabelSet({ role: 'db', tier: 'front', pcns: 'x' })!;
+    const second = readLabelSet({ tier: 'back', zone: 'z1' })!;
+    assert.deepEqual(labelSetToRecord(mergeLabelSets(own, [first, second])), { role: 'web', a: '1', tier: 'front', pcns: 'x', zone: 'z1' });
   });
 
   it('mergeLabelSets() returns the own set itself when nothing is inherited', () => {
-    const own = new StringInterner().labelSet({ a: '1' });
+    const own = readLabelSet({ a: '1' })!;
     assert.equal(mergeLabelSets(own, []), own);
     assert.equal(mergeLabelSets(own, [['a', '2']]), own);
   });

@@ -1,15 +1,15 @@
 /**
  * The graph's compact label maps and the selector matcher that reads them. A `LabelSet` is one
- * flat, sorted array of interned strings (`[k0, v0, k1, v1, …]`): for 100k endpoints with ~10
- * labels each this holds in ~20 MB what the JSON objects from the datastore hold in ~100 MB
- * (each of those has its own hidden class, since security-group label keys differ per port).
+ * flat array of strings (`[k0, v0, k1, v1, …]`): for 100k endpoints with ~10 labels each
+ * this holds in ~50 MB what the JSON objects from the datastore hold in ~100 MB (each of
+ * those has its own hidden class, since security-group label keys differ per port).
  * Matchers are compiled from `@percale/api`'s selector tree with Calico's semantics
  * (selectors.md §3); property tests keep them equal to the API's own matcher.
  * @module
  */
 import type { Labels, Selector, SelectorNode } from '@percale/api';
 
-/** An immutable label map: `[k0, v0, k1, v1, …]`, keys unique and sorted, values interned. */
+/** An immutable label map: `[k0, v0, k1, v1, …]`, keys unique, in stored order. */
 export type LabelSet = readonly string[];
 
 /** A compiled selector over label sets. */
@@ -18,59 +18,80 @@ export type LabelSetMatcher = (labels: LabelSet) => boolean;
 /** The empty label set. */
 export const EMPTY_LABEL_SET: LabelSet = Object.freeze([]);
 
+// Kubernetes qualified names (`prefix/name`, lengths checked apart), the rule Calico validates
+// label names with (resources.md §1.4).
+const LABEL_NAME = /^(?:([a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*)\/)?([A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+
+// Label names repeat across every endpoint: remember the valid ones (bounded, as names come
+// and go over an agent's life).
+const NAME_CACHE_LIMIT = 100_000;
+const validNames = new Set<string>();
+
+/** True for a valid label name (a Kubernetes qualified name). */
+export function isValidLabelName(key: string): boolean {
+  if (validNames.has(key)) return true;
+  const m = LABEL_NAME.exec(key);
+  if (m === null || m[2]!.length > 63 || (m[1] !== undefined && m[1].length > 253)) return false;
+  if (validNames.size >= NAME_CACHE_LIMIT) validNames.clear();
+  validNames.add(key);
+  return true;
+}
+
+function alphanumeric(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** True for a valid label value: empty, or ≤ 63 of `[-A-Za-z0-9_.]` starting and ending alphanumeric. */
+export function isValidLabelValue(value: string): boolean {
+  const n = value.length;
+  if (n === 0) return true;
+  if (n > 63 || !alphanumeric(value.charCodeAt(0)) || !alphanumeric(value.charCodeAt(n - 1))) return false;
+  for (let i = 1; i < n - 1; i++) {
+    const c = value.charCodeAt(i);
+    if (!alphanumeric(c) && c !== 45 && c !== 46 && c !== 95) return false;
+  }
+  return true;
+}
+
+const SERVICE_ACCOUNT_LABEL = 'projectcalico.org/serviceaccount';
+
+function reserved(key: string): boolean {
+  return key.startsWith('pcns.') || key.startsWith('pcsa.');
+}
+
 /**
- * Reference-counted interning of label values: equal values across endpoints share one copy,
- * and a value is forgotten when the last label set using it is released. Keys need none: keys
- * of parsed JSON and object literals are already shared, internalized strings in V8.
+ * Reads a stored label map into a label set, checking every name and value: undefined if any
+ * is invalid. This is the only pass over an endpoint's labels, a large share of a snapshot's
+ * work at 100k endpoints. For a WorkloadEndpoint (`workload`), user labels under the reserved
+ * `pcns.`/`pcsa.` prefixes are dropped and `serviceAccount` becomes the service-account label.
+ * Values are kept as the datastore delivered them: interning them (sharing equal values) would
+ * save ~30 MB at 100k endpoints but cost a hash lookup per label, more than reading the label.
  */
-export class StringInterner {
-  readonly #table = new Map<string, { readonly s: string; n: number }>();
-
-  /** The shared copy of `s`, counting one more reference. */
-  intern(s: string): string {
-    const entry = this.#table.get(s);
-    if (entry !== undefined) {
-      entry.n++;
-      return entry.s;
-    }
-    this.#table.set(s, { s, n: 1 });
-    return s;
+export function readLabelSet(labels: unknown, workload = false, serviceAccount?: string): LabelSet | undefined {
+  if (labels === undefined || labels === null) return EMPTY_LABEL_SET;
+  if (typeof labels !== 'object' || Array.isArray(labels)) return undefined;
+  const map = labels as Record<string, unknown>;
+  let keys = Object.keys(map);
+  if (workload) {
+    if (keys.some(reserved)) keys = keys.filter((k) => !reserved(k));
+    if (serviceAccount !== undefined && !Object.hasOwn(map, SERVICE_ACCOUNT_LABEL)) keys.push(SERVICE_ACCOUNT_LABEL);
   }
-
-  /** Drops one reference. */
-  release(s: string): void {
-    const entry = this.#table.get(s);
-    if (entry !== undefined && --entry.n === 0) this.#table.delete(s);
-  }
-
-  /** Number of distinct strings held. */
-  get size(): number {
-    return this.#table.size;
-  }
-
-  /** Builds a label set from a plain map, interning its values. */
-  labelSet(labels: Labels): LabelSet {
-    const keys = Object.keys(labels);
-    if (keys.length === 0) return EMPTY_LABEL_SET;
-    keys.sort();
-    const out = new Array<string>(keys.length * 2);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
+  if (keys.length === 0) return EMPTY_LABEL_SET;
+  const out = new Array<string>(keys.length * 2);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (workload && serviceAccount !== undefined && key === SERVICE_ACCOUNT_LABEL) {
+      // Calico adds the service account even when it is too long for a label value.
       out[2 * i] = key;
-      out[2 * i + 1] = this.intern(labels[key]!);
+      out[2 * i + 1] = serviceAccount;
+      continue;
     }
-    return out;
+    const value = map[key];
+    if (typeof value !== 'string' || !isValidLabelName(key) || !isValidLabelValue(value)) return undefined;
+    out[2 * i] = key;
+    out[2 * i + 1] = value;
   }
-
-  /** Takes a reference to every value of a set built elsewhere (e.g. by `mergeLabelSets`). */
-  retain(set: LabelSet): void {
-    for (let i = 1; i < set.length; i += 2) this.intern(set[i]!);
-  }
-
-  /** Releases every value of a label set. */
-  releaseAll(set: LabelSet): void {
-    for (let i = 1; i < set.length; i += 2) this.release(set[i]!);
-  }
+  return out;
 }
 
 /** The value of `key` in the set, or undefined. */
@@ -83,13 +104,18 @@ export function labelValue(set: LabelSet, key: string): string | undefined {
 export function sameLabelSets(a: LabelSet, b: LabelSet): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  if (i === a.length) return true;
+  // The same labels in another order (writers normally keep theirs, so this is rare). Keys are
+  // unique and the lengths equal, so "every label of a is in b" means equal.
+  for (let j = 0; j < a.length; j += 2) if (labelValue(b, a[j]!) !== a[j + 1]) return false;
   return true;
 }
 
 /**
  * `own` with each label it lacks taken from the first of `parents` that has it. Returns `own`
- * itself when nothing is inherited. The result's strings are not retained.
+ * itself when nothing is inherited.
  */
 export function mergeLabelSets(own: LabelSet, parents: readonly LabelSet[]): LabelSet {
   let merged: Map<string, string> | undefined;
@@ -102,13 +128,8 @@ export function mergeLabelSets(own: LabelSet, parents: readonly LabelSet[]): Lab
     }
   }
   if (merged === undefined) return own;
-  for (let i = 0; i < own.length; i += 2) merged.set(own[i]!, own[i + 1]!);
-  const keys = [...merged.keys()].sort();
-  const out = new Array<string>(keys.length * 2);
-  for (let i = 0; i < keys.length; i++) {
-    out[2 * i] = keys[i]!;
-    out[2 * i + 1] = merged.get(keys[i]!)!;
-  }
+  const out = own.slice();
+  for (const [key, value] of merged) out.push(key, value);
   return out;
 }
 

@@ -125,8 +125,10 @@ describe('ValidationFilter', () => {
   });
 });
 
-describe('workloadEndpointProblem', () => {
-  const valid = port('p-1', { ips: ['10.1.0.1', 'fd00::1'], ports: [{ name: 'http', protocol: 'TCP', port: 80 }], profiles: ['p'] });
+describe('remote WorkloadEndpoint checks', () => {
+  // A remote port counts (joins IP sets) exactly when Calico's full validation accepts it,
+  // although only local ports pay for that validation.
+  const valid = port('p-1', { host: 'compute-2', ips: ['10.1.0.2', 'fd00::2'], sgs: ['lb'], ports: [{ name: 'http', protocol: 'TCP', port: 80 }], profiles: ['p'] });
   const variants: [string, (r: Resource) => void][] = [
     ['valid', () => {}],
     ['no interface name', (r) => delete (r.spec as Record<string, unknown>).interfaceName],
@@ -143,10 +145,17 @@ describe('workloadEndpointProblem', () => {
     ['a node that is not a string', (r) => ((r.spec as Record<string, unknown>).node = 7)],
   ];
   for (const [name, mutate] of variants) {
-    it(`workloadEndpointProblem() agrees with validateResource on ${name}`, () => {
+    it(`CalcGraph counts a remote port with ${name} as validateResource judges it`, () => {
       const r = structuredClone(valid);
       mutate(r);
-      assert.equal(workloadEndpointProblem(r) === undefined, validateResource(r).length === 0, JSON.stringify(validateResource(r)));
+      assert.equal(workloadEndpointProblem(r) === undefined || validateResource(r).length > 0, true);
+      const { dataplane } = run([
+        put(port('web-1', { ips: ['10.1.0.1'], sgs: ['web'] })),
+        put(sgPolicy(REGION_ONE, 'web', { ingress: [{ action: 'Allow', source: { selector: hasSG('lb') } }] })),
+        put(r),
+      ]);
+      const members = Object.values(dataplane.state().ipsets)[0]!.members;
+      assert.equal(members.length > 0, validateResource(r).length === 0, JSON.stringify(validateResource(r)));
     });
   }
 });

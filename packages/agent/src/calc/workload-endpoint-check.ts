@@ -1,63 +1,21 @@
 /**
  * Targeted validation of a WorkloadEndpoint: the checks Calico applies to the fields the
- * calculation graph reads (labels, addresses, named ports, profiles, interface), without the
- * cost of the full schema walk. `validateResource` takes ~30 µs per endpoint, which alone would
- * spend 3 s of a 100k-endpoint snapshot; this takes about 1 µs. Local endpoints, whose every
- * field reaches the dataplane, get the full validation as well (see the validation filter).
+ * calculation graph reads (addresses, named ports, profiles, interface; labels when they are
+ * read), without the cost of the full schema walk. `validateResource` takes ~30 µs per
+ * endpoint, which alone would spend 3 s of a 100k-endpoint snapshot; this takes well under
+ * 1 µs. Local endpoints, whose every field reaches the dataplane, get the full validation as
+ * well (see the validation filter).
  * @module
  */
 import type { Resource } from '@percale/api';
 import { parseNetwork } from './net-text.ts';
 
-// Kubernetes qualified names (`prefix/name`) and label values, with their length limits
-// checked separately (the same rules as @percale/api's label validation).
-const LABEL_NAME = /^(?:([a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*)\/)?([A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
-const LABEL_VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 const INTERFACE = /^[a-zA-Z0-9_.-]{1,15}$/;
 const SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
 const PORT_PROTOCOLS = new Set<unknown>(['TCP', 'UDP', 'SCTP', 6, 17, 132, '6', '17', '132']);
 
-// Label strings repeat across thousands of endpoints (security-group keys, project IDs):
-// remember the ones already checked. Bounded, since names come and go over an agent's life.
-const CACHE_LIMIT = 100_000;
-const validNames = new Set<string>();
-const validValues = new Set<string>();
-
-function remember(cache: Set<string>, s: string): void {
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.add(s);
-}
-
-function validLabelName(key: string): boolean {
-  if (validNames.has(key)) return true;
-  const m = LABEL_NAME.exec(key);
-  if (m === null || m[2]!.length > 63 || (m[1] !== undefined && m[1].length > 253)) return false;
-  remember(validNames, key);
-  return true;
-}
-
-function validLabelValue(value: string): boolean {
-  if (validValues.has(value)) return true;
-  if (value.length > 63 || !LABEL_VALUE.test(value)) return false;
-  remember(validValues, value);
-  return true;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Why a label map is invalid, or undefined when it is valid. */
-export function labelsProblem(labels: unknown): string | undefined {
-  if (labels === undefined) return undefined;
-  if (!isPlainObject(labels)) return 'labels are not a map';
-  for (const key in labels) {
-    const value = labels[key];
-    if (typeof value !== 'string') return `label ${JSON.stringify(key)} has a non-string value`;
-    if (!validLabelName(key)) return `label name ${JSON.stringify(key)} is invalid`;
-    if (!validLabelValue(value)) return `label ${JSON.stringify(key)} has an invalid value ${JSON.stringify(value)}`;
-  }
-  return undefined;
 }
 
 function stringField(spec: Record<string, unknown>, field: string): string | undefined {
@@ -66,15 +24,12 @@ function stringField(spec: Record<string, unknown>, field: string): string | und
 }
 
 /**
- * Why a WorkloadEndpoint cannot be used, or undefined. Checks: metadata names; labels are a
- * map of valid names to valid values; identity fields are strings; `interfaceName` is a Linux
- * interface name; `ipNetworks` are single addresses; named ports have a name, a port protocol
- * and a port 1–65535; profiles are subdomain names.
+ * Why a WorkloadEndpoint cannot be used, or undefined. Checks: identity fields are strings;
+ * `interfaceName` is a Linux interface name; `ipNetworks` are single addresses; named ports
+ * have a name, a port protocol and a port 1–65535; profiles are subdomain names. Labels are
+ * checked where they are read (`StringInterner.labelSet`), each distinct value once.
  */
 export function workloadEndpointProblem(resource: Resource): string | undefined {
-  const meta = resource.metadata;
-  const labelProblem = labelsProblem(meta.labels);
-  if (labelProblem !== undefined) return labelProblem;
   const spec: unknown = resource.spec;
   if (!isPlainObject(spec)) return 'spec is not an object';
   for (const field of ['node', 'orchestrator', 'workload', 'endpoint', 'serviceAccountName', 'mac'] as const) {
