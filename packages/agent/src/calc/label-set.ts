@@ -7,7 +7,7 @@
  * (selectors.md §3); property tests keep them equal to the API's own matcher.
  * @module
  */
-import type { Labels, Selector, SelectorNode } from '@percale/api';
+import type { Selector, SelectorNode } from '@percale/api';
 
 /** An immutable label map: `[k0, v0, k1, v1, …]`, keys unique, in stored order. */
 export type LabelSet = readonly string[];
