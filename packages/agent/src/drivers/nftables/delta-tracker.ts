@@ -68,6 +68,17 @@ export class DeltaTracker<K, V> {
     return this.#dataplane.has(key);
   }
 
+  /**
+   * Records that every pending update and deletion is now in the dataplane (after a transaction
+   * that wrote them all), without re-examining each key.
+   */
+  commitPending(): void {
+    for (const k of this.#pendingUpdates) this.#dataplane.set(k, this.#desired.get(k) as V);
+    for (const k of this.#pendingDeletions) this.#dataplane.delete(k);
+    this.#pendingUpdates.clear();
+    this.#pendingDeletions.clear();
+  }
+
   /** Replaces the whole dataplane view (a read-back). */
   replaceDataplane(entries: Iterable<readonly [K, V]>): void {
     const old = [...this.#dataplane.keys()];
