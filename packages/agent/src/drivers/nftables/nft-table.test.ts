@@ -148,6 +148,30 @@ describe('NftTable', () => {
     assert.equal(nft.transactions[1], 'delete element inet pt to-wl { "tap1" }\nadd element inet pt to-wl { "tap1" : goto tw-tap1-new }\n');
   });
 
+  it('apply() commits only what it wrote when the desired state changes while nft runs', async () => {
+    const nft = new FakeNft();
+    const t = populated(nft);
+    const run = nft.exec.run.bind(nft.exec);
+    let once = true;
+    nft.exec.run = (argv, o) => {
+      if (argv.includes('-f') && once) {
+        once = false;
+        t.setChain({ name: 'tw-tap1', rules: [{ body: 'counter accept' }] });
+        t.addElements('src4', ['"tap1" . 10.0.0.9']);
+      }
+      return run(argv, o);
+    };
+    await t.apply();
+    assert.equal(t.isChainProgrammed('dispatch'), true);
+    assert.equal(t.isChainProgrammed('tw-tap1'), false, 'the newer content is still to be written');
+    assert.equal(t.isElementProgrammed('src4', '"tap1" . 10.0.0.1'), true);
+    assert.equal(t.isElementProgrammed('src4', '"tap1" . 10.0.0.9'), false);
+    const r = await t.apply();
+    assert.equal(r.wrote, true);
+    assert.ok(t.inSync);
+    assert.deepEqual(nft.state.chains.get('tw-tap1')!.rules.map((x) => x.body), ['counter accept']);
+  });
+
   it('apply() of a restarted agent with the same desired state reads the table and writes nothing', async () => {
     const nft = new FakeNft();
     await populated(nft).apply();

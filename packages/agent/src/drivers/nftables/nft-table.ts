@@ -139,6 +139,8 @@ export class NftTable {
   readonly #quarantined = new Map<string, string>();
   #quarantineVersion = 0;
   #structureVersion = 0;
+  /** Bumped by every change to the desired state: a commit may take the fast path only if none happened meanwhile. */
+  #version = 0;
   #tableExists = false;
   #needsRead = true;
   /** A read-back started early (`prefetchRead`), consumed by the next `#read`. */
@@ -178,6 +180,7 @@ export class NftTable {
     const prev = this.#chains.getDesired(chain.name);
     if (prev && sameChainState(prev, state) && this.#chainDefs.get(chain.name)?.comment === chain.comment) return;
     this.#quarantined.delete(chain.name);
+    this.#version++;
     if (!this.#chainDefs.has(chain.name)) this.#structureVersion++;
     this.#indexSetUsers(chain.name, this.#chainDefs.get(chain.name), chain);
     this.#chainDefs.set(chain.name, chain);
@@ -186,6 +189,7 @@ export class NftTable {
 
   /** Removes a chain from the desired state. */
   deleteChain(name: string): void {
+    this.#version++;
     this.#indexSetUsers(name, this.#chainDefs.get(name), undefined);
     this.#chainDefs.delete(name);
     this.#quarantined.delete(name);
@@ -219,6 +223,7 @@ export class NftTable {
 
   /** Declares a set or map (its elements are managed separately). */
   setSet(spec: NftSetSpec): void {
+    this.#version++;
     if (!this.#sets.hasDesired(spec.name)) this.#structureVersion++;
     this.#sets.setDesired(spec.name, spec);
     this.#tracker(spec.name);
@@ -226,6 +231,7 @@ export class NftTable {
 
   /** Removes a set or map and all its desired elements. */
   deleteSet(name: string): void {
+    this.#version++;
     this.#sets.deleteDesired(name);
     const t = this.#elements.get(name);
     if (t) {
@@ -271,6 +277,7 @@ export class NftTable {
   }
 
   #markElements(set: string, t: DeltaTracker<string, string>): void {
+    this.#version++;
     if (t.inSync) this.#dirtySets.delete(set);
     else this.#dirtySets.add(set);
   }
@@ -376,6 +383,7 @@ export class NftTable {
         }
         const full = attempt >= this.#fullRewriteFromAttempt;
         const { tx, commit } = full ? this.#buildFull() : this.#buildIncremental();
+        const version = this.#version;
         if (tx.size === 0) {
           this.#monitor?.start();
           return result;
@@ -388,7 +396,8 @@ export class NftTable {
           onSpawn: (pid) => this.#monitor?.ownProcess(pid),
         });
         if (run.exitCode === 0) {
-          commit();
+          if (!full && version === this.#version) this.#commitAllPending();
+          else commit();
           result.wrote = true;
           result.commands = tx.size;
           this.#monitor?.start();
@@ -647,6 +656,26 @@ export class NftTable {
         for (const [set, t] of this.#elements) this.#markElements(set, t);
       },
     };
+  }
+
+  /**
+   * After an incremental transaction, with no desired-state change while nft ran: everything
+   * pending was written, so the kernel now holds the desired state (the commit closures reach the
+   * same result key by key; this is the bulk path).
+   */
+  #commitAllPending(): void {
+    this.#tableExists = true;
+    const doomedSets = [...this.#sets.pendingDeletions];
+    this.#chains.commitPending();
+    this.#sets.commitPending();
+    for (const set of this.#dirtySets) if (this.#sets.hasDesired(set)) this.#elements.get(set)!.commitPending();
+    for (const name of doomedSets) {
+      const t = this.#elements.get(name);
+      if (!t) continue;
+      t.replaceDataplane([]);
+      if (t.desiredSize === 0) this.#elements.delete(name);
+    }
+    for (const [set, t] of this.#elements) if (t.inSync) this.#dirtySets.delete(set);
   }
 
   /** Deletes and recreates the whole table in one transaction (last resort; atomic). */
