@@ -71,6 +71,7 @@ export class ActiveRulesCalculator implements ItemListener {
   readonly #policies = new Map<string, PolicyState>();
   readonly #endpoints = new Map<string, EndpointState>();
   readonly #profiles = new Map<string, ProfileState>();
+  #active = 0;
 
   constructor(scanner: RuleScanner, resolver: PolicyMatchListener, hints: LabelKeyHintListener) {
     this.#scanner = scanner;
@@ -87,9 +88,7 @@ export class ActiveRulesCalculator implements ItemListener {
 
   /** Number of policies active on this host. */
   get activePolicyCount(): number {
-    let n = 0;
-    for (const p of this.#policies.values()) if (p.matched.size > 0) n++;
-    return n;
+    return this.#active;
   }
 
   /** A policy was added, changed or removed. */
@@ -190,7 +189,10 @@ export class ActiveRulesCalculator implements ItemListener {
   #match(policy: PolicyState, ep: EndpointState): void {
     policy.matched.add(ep);
     ep.matched.add(policy);
-    if (policy.matched.size === 1) this.#activate(policy);
+    if (policy.matched.size === 1) {
+      this.#active++;
+      this.#activate(policy);
+    }
     this.#resolver.onPolicyMatchStarted(policy.key, ep.key);
   }
 
@@ -198,7 +200,10 @@ export class ActiveRulesCalculator implements ItemListener {
     policy.matched.delete(ep);
     ep.matched.delete(policy);
     this.#resolver.onPolicyMatchStopped(policy.key, ep.key);
-    if (policy.matched.size === 0) this.#scanner.onPolicyInactive(policy.key, policy.model.id);
+    if (policy.matched.size === 0) {
+      this.#active--;
+      this.#scanner.onPolicyInactive(policy.key, policy.model.id);
+    }
   }
 
   #activate(policy: PolicyState): void {

@@ -117,14 +117,8 @@ export class IPSetMemberIndex implements ItemListener {
       this.#index.replaceItem(before, after);
       return;
     }
-    if (before !== undefined) {
-      this.#index.forEachSelectorMatching(before.labels, (state) => this.#forEachMember(state, before, (m) => this.#release(state, m)));
-      this.#index.removeItem(before);
-    }
-    if (after !== undefined) {
-      this.#index.addItem(after);
-      this.#index.forEachSelectorMatching(after.labels, (state) => this.#forEachMember(state, after, (m) => this.#acquire(state, m)));
-    }
+    if (before !== undefined) this.#index.removeItem(before, (state) => this.#forEachMember(state, before, (m) => this.#release(state, m)));
+    if (after !== undefined) this.#index.addItem(after, (state) => this.#forEachMember(state, after, (m) => this.#acquire(state, m)));
   }
 
   #forEachMember(state: SetState, item: Item, fn: (member: string) => void): void {

@@ -36,6 +36,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('want' as const, 'unwant' as const), key: fc.constantFrom(...LABEL_NAMES) }) },
 );
 
+function matchingOwners(selectors: Map<number, Selector>, labels: LabelSet): number[] {
+  return [...selectors].filter(([, s]) => labelSetMatcher(s)(labels)).map(([o]) => o).sort();
+}
+
 function check(index: LabelIndex<TestItem, number>, items: Map<number, TestItem>, selectors: Map<number, Selector>, probes: LabelSet[]): void {
   for (const [owner, selector] of selectors) {
     const matches = labelSetMatcher(selector);
@@ -45,10 +49,9 @@ function check(index: LabelIndex<TestItem, number>, items: Map<number, TestItem>
     assert.deepEqual(found.sort((a, b) => a - b), expected, `items matching ${selector.toString()}`);
   }
   for (const labels of [...probes, ...[...items.values()].slice(0, 20).map((i) => i.labels)]) {
-    const expected = [...selectors].filter(([, s]) => labelSetMatcher(s)(labels)).map(([o]) => o).sort((a, b) => a - b);
     const found: number[] = [];
     index.forEachSelectorMatching(labels, (o) => found.push(o));
-    assert.deepEqual(found.sort((a, b) => a - b), expected, `selectors matching ${JSON.stringify(labels)}`);
+    assert.deepEqual(found.sort(), matchingOwners(selectors, labels), `selectors matching ${JSON.stringify(labels)}`);
   }
 }
 
@@ -67,9 +70,11 @@ describe('LabelIndex', () => {
           case 'addItem':
           case 'bulk':
             for (let n = op.op === 'bulk' ? op.count : 1; n > 0; n--) {
-              const item = { id: next++, labels: readLabelSet(op.labels)! };
+              const item: TestItem = { id: next++, labels: readLabelSet(op.labels)! };
               items.set(item.id, item);
-              index.addItem(item);
+              const reported: number[] = [];
+              index.addItem(item, (o) => reported.push(o));
+              if (n === 1) assert.deepEqual(reported.sort(), matchingOwners(selectors, item.labels), 'selectors reported by addItem');
             }
             break;
           case 'removeItem': {
@@ -77,7 +82,9 @@ describe('LabelIndex', () => {
             if (ids.length === 0) break;
             const item = items.get(ids[op.pick % ids.length]!)!;
             items.delete(item.id);
-            index.removeItem(item);
+            const reported: number[] = [];
+            index.removeItem(item, (o) => reported.push(o));
+            assert.deepEqual(reported.sort(), matchingOwners(selectors, item.labels), 'selectors reported by removeItem');
             break;
           }
           case 'addSelector': {

@@ -52,17 +52,6 @@ function bucketSize<I>(bucket: Bucket<I>): number {
   return Array.isArray(bucket) ? bucket.length : bucket.size;
 }
 
-interface ItemsForLabel<I> {
-  /** Items carrying the label, whatever the value. */
-  count: number;
-  /** `count` when the selectors under this label were last re-placed. */
-  checkpoint: number;
-  /** Items by value; a number is the count of a saturated value. */
-  readonly byValue: Map<string, Bucket<I> | number>;
-  /** Number of saturated values. */
-  saturated: number;
-}
-
 interface SelectorEntry<S> {
   readonly owner: S;
   readonly matches: LabelSetMatcher;
@@ -73,12 +62,27 @@ interface SelectorEntry<S> {
   impossible: boolean;
 }
 
-interface SelectorsForLabel<S> {
-  /** Selectors that need the label with any value (`has(label)`). */
+/**
+ * Everything indexed under one label key, in one record so that each label of an item costs
+ * one map lookup for both sides. A key has a record while it is wanted (see `want`).
+ */
+interface KeyEntry<I, S> {
+  /** Selectors (and announcements) that need items indexed under this key. */
+  wanted: number;
+  /** Items carrying the key, whatever the value. */
+  count: number;
+  /** `count` when the selectors placed under this key were last re-placed. */
+  checkpoint: number;
+  /** Items by value; a number is the count of a saturated value. */
+  readonly items: Map<string, Bucket<I> | number>;
+  /** Number of saturated values. */
+  saturated: number;
+  /** Selectors placed here that need the key with any value (`has(key)`). */
   readonly anyValue: Set<SelectorEntry<S>>;
-  /** Selectors that need one of some values, by value. */
-  readonly byValue: Map<string, Set<SelectorEntry<S>>>;
-  size: number;
+  /** Selectors placed here that need one of some values, by value. */
+  readonly selectorsByValue: Map<string, Set<SelectorEntry<S>>>;
+  /** Number of selectors placed here. */
+  selectors: number;
 }
 
 function possible(r: LabelRestriction): boolean {
@@ -97,13 +101,12 @@ export class LabelIndex<I extends Labeled, S> {
   readonly #rebalanceMin: number;
   readonly #saturationMin: number;
   readonly #items = new Set<I>();
-  /** Label key → number of selectors (and announcements) that need items indexed under it. */
-  readonly #wanted = new Map<string, number>();
-  readonly #itemsByLabel = new Map<string, ItemsForLabel<I>>();
+  readonly #keys = new Map<string, KeyEntry<I, S>>();
   readonly #selectors = new Map<S, SelectorEntry<S>>();
-  readonly #selectorsByLabel = new Map<string, SelectorsForLabel<S>>();
   /** Selectors without a label every match must carry (`all()`, `a != "b"`, `!has(x)`). */
   readonly #unindexed = new Set<SelectorEntry<S>>();
+  /** Scratch space for one item's key records (the index is not re-entrant). */
+  #scratch: (KeyEntry<I, S> | undefined)[] = [];
 
   /** The thresholds are tuning knobs; tests lower them to exercise the paths they guard. */
   constructor(options: { rebalanceMinItems?: number; saturationMinItems?: number } = {}) {
@@ -116,82 +119,45 @@ export class LabelIndex<I extends Labeled, S> {
     return this.#items.size;
   }
 
-  /** Indexes an item under its labels. */
-  addItem(item: I): void {
+  /**
+   * Indexes an item under its labels; with `onMatch`, also reports the owner of each selector
+   * the item matches, in the same pass over its labels.
+   */
+  addItem(item: I, onMatch?: (owner: S) => void): void {
+    const keys = this.#recordsFor(item.labels, onMatch);
     this.#items.add(item);
     const labels = item.labels;
     for (let i = 0; i < labels.length; i += 2) {
-      const key = labels[i]!;
-      if (this.#wanted.has(key)) this.#indexUnder(key, labels[i + 1]!, item);
+      const entry = keys[i >> 1];
+      if (entry !== undefined) this.#indexUnder(entry, labels[i + 1]!, item);
     }
   }
 
-  /** Asks for items to be indexed under `key` (counted: each `want` needs one `unwant`). */
-  want(key: string): void {
-    const n = this.#wanted.get(key) ?? 0;
-    this.#wanted.set(key, n + 1);
-    if (n > 0 || this.#items.size === 0) return;
-    for (const item of this.#items) {
-      const value = labelValue(item.labels, key);
-      if (value !== undefined) this.#indexUnder(key, value, item);
-    }
-  }
-
-  /** Withdraws one `want`; the key's index is dropped with the last. */
-  unwant(key: string): void {
-    const n = this.#wanted.get(key);
-    if (n === undefined) return;
-    if (n > 1) this.#wanted.set(key, n - 1);
-    else {
-      this.#wanted.delete(key);
-      this.#itemsByLabel.delete(key);
-    }
-  }
-
-  #indexUnder(key: string, value: string, item: I): void {
-    let forLabel = this.#itemsByLabel.get(key);
-    if (forLabel === undefined) {
-      forLabel = { count: 0, checkpoint: 0, byValue: new Map(), saturated: 0 };
-      this.#itemsByLabel.set(key, forLabel);
-    }
-    const items = forLabel.byValue.get(value);
-    if (items === undefined) forLabel.byValue.set(value, [item]);
-    else if (typeof items === 'number') forLabel.byValue.set(value, items + 1);
-    else {
-      const grown = bucketAdd(items, item);
-      const size = bucketSize(grown);
-      if (size >= this.#saturationMin && size * SATURATION_SHARE >= this.#items.size) {
-        forLabel.byValue.set(value, size);
-        forLabel.saturated++;
-      } else if (grown !== items) forLabel.byValue.set(value, grown);
-    }
-    if (++forLabel.count >= this.#rebalanceMin && forLabel.count >= 2 * forLabel.checkpoint) {
-      forLabel.checkpoint = forLabel.count;
-      this.#rebalance(key);
-    }
-  }
-
-  /** Removes an item; its labels must be those it was added with. */
-  removeItem(item: I): void {
+  /**
+   * Removes an item (its labels must be those it was added with); with `onMatch`, also reports
+   * the owner of each selector the item matches.
+   */
+  removeItem(item: I, onMatch?: (owner: S) => void): void {
     if (!this.#items.delete(item)) return;
+    const keys = this.#recordsFor(item.labels, onMatch);
     const labels = item.labels;
     for (let i = 0; i < labels.length; i += 2) {
-      const forLabel = this.#itemsByLabel.get(labels[i]!);
-      if (forLabel === undefined) continue;
+      const entry = keys[i >> 1];
+      if (entry === undefined) continue;
       const value = labels[i + 1]!;
-      const items = forLabel.byValue.get(value);
+      const items = entry.items.get(value);
       if (items === undefined) continue;
       if (typeof items === 'number') {
-        if (items > 1) forLabel.byValue.set(value, items - 1);
+        if (items > 1) entry.items.set(value, items - 1);
         else {
-          forLabel.byValue.delete(value);
-          forLabel.saturated--;
+          entry.items.delete(value);
+          entry.saturated--;
         }
       } else {
         if (!bucketDelete(items, item)) continue;
-        if (bucketSize(items) === 0) forLabel.byValue.delete(value);
+        if (bucketSize(items) === 0) entry.items.delete(value);
       }
-      if (--forLabel.count === 0) this.#itemsByLabel.delete(labels[i]!);
+      entry.count--;
     }
   }
 
@@ -201,13 +167,37 @@ export class LabelIndex<I extends Labeled, S> {
     this.#items.add(current);
     const labels = current.labels;
     for (let i = 0; i < labels.length; i += 2) {
-      const items = this.#itemsByLabel.get(labels[i]!)?.byValue.get(labels[i + 1]!);
+      const items = this.#keys.get(labels[i]!)?.items.get(labels[i + 1]!);
       if (items === undefined || typeof items === 'number') continue;
       if (Array.isArray(items)) {
         const at = items.indexOf(old);
         if (at >= 0) items[at] = current;
       } else if (items.delete(old)) items.add(current);
     }
+  }
+
+  /** Asks for items to be indexed under `key` (counted: each `want` needs one `unwant`). */
+  want(key: string): void {
+    let entry = this.#keys.get(key);
+    if (entry !== undefined) {
+      entry.wanted++;
+      return;
+    }
+    entry = {
+      wanted: 1, count: 0, checkpoint: 0, items: new Map(), saturated: 0, anyValue: new Set(), selectorsByValue: new Map(), selectors: 0,
+    };
+    this.#keys.set(key, entry);
+    for (const item of this.#items) {
+      const value = labelValue(item.labels, key);
+      if (value !== undefined) this.#indexUnder(entry, value, item);
+    }
+  }
+
+  /** Withdraws one `want`; the key's index is dropped with the last. */
+  unwant(key: string): void {
+    const entry = this.#keys.get(key);
+    // Every selector placed under a key also wants it, so the last want finds it empty.
+    if (entry !== undefined && --entry.wanted === 0) this.#keys.delete(key);
   }
 
   /** Indexes `selector` for `owner`, replacing any selector the owner had. */
@@ -241,71 +231,70 @@ export class LabelIndex<I extends Labeled, S> {
     if (entry === undefined || entry.impossible) return;
     const matches = entry.matches;
     // Scan the smallest candidate set any restriction allows (a saturated one means all items).
-    let bestLabel: string | undefined;
+    let best: KeyEntry<I, S> | undefined;
     let bestValues: readonly string[] | undefined;
-    let best = this.#items.size;
+    let bestCount = this.#items.size;
     for (const [label, r] of entry.restrictions) {
       if (!r.mustBePresent) continue;
+      // Wanted by this very selector, so present.
+      const key = this.#keys.get(label)!;
       const values = r.mustHaveOneOfValues;
-      const n = this.#itemCount(label, values);
+      const n = itemCount(key, values);
       if (n === 0) return;
-      if (n < best && !this.#saturated(label, values)) {
-        best = n;
-        bestLabel = label;
+      if (n < bestCount && !saturated(key, values)) {
+        bestCount = n;
+        best = key;
         bestValues = values;
       }
     }
-    if (bestLabel === undefined) {
+    if (best === undefined) {
       for (const item of this.#items) if (matches(item.labels)) fn(item);
       return;
     }
-    const forLabel = this.#itemsByLabel.get(bestLabel)!;
-    for (const value of bestValues ?? forLabel.byValue.keys()) {
-      const items = forLabel.byValue.get(value);
+    for (const value of bestValues ?? best.items.keys()) {
+      const items = best.items.get(value);
       if (items !== undefined) for (const item of items as Bucket<I>) if (matches(item.labels)) fn(item);
     }
   }
 
-  // True if any of the values (any value, without a list) is saturated: no enumerable bucket.
-  #saturated(label: string, values: readonly string[] | undefined): boolean {
-    const forLabel = this.#itemsByLabel.get(label);
-    if (forLabel === undefined || forLabel.saturated === 0) return false;
-    if (values === undefined) return true;
-    return values.some((v) => typeof forLabel.byValue.get(v) === 'number');
-  }
-
   /** Calls `fn` with the owner of each selector that matches `labels`. */
   forEachSelectorMatching(labels: LabelSet, fn: (owner: S) => void): void {
-    if (this.#selectorsByLabel.size !== 0) {
-      for (let i = 0; i < labels.length; i += 2) {
-        const forLabel = this.#selectorsByLabel.get(labels[i]!);
-        if (forLabel === undefined) continue;
-        for (const entry of forLabel.anyValue) if (entry.matches(labels)) fn(entry.owner);
-        const byValue = forLabel.byValue.get(labels[i + 1]!);
-        if (byValue !== undefined) for (const entry of byValue) if (entry.matches(labels)) fn(entry.owner);
-      }
-    }
-    for (const entry of this.#unindexed) if (entry.matches(labels)) fn(entry.owner);
+    this.#recordsFor(labels, fn);
   }
 
-  #itemCount(label: string, values: readonly string[] | undefined): number {
-    const forLabel = this.#itemsByLabel.get(label);
-    if (forLabel === undefined) return 0;
-    if (values === undefined) return forLabel.count;
-    let n = 0;
-    for (const v of values) {
-      const items = forLabel.byValue.get(v);
-      if (items !== undefined) n += typeof items === 'number' ? items : bucketSize(items);
+  // Looks up each label's key record once, reporting matching selectors on the way (if asked):
+  // the item-side and selector-side work of an update then share one lookup per label.
+  #recordsFor(labels: LabelSet, onMatch: ((owner: S) => void) | undefined): (KeyEntry<I, S> | undefined)[] {
+    const records = this.#scratch;
+    records.length = labels.length >> 1;
+    for (let i = 0; i < labels.length; i += 2) {
+      const entry = this.#keys.get(labels[i]!);
+      records[i >> 1] = entry;
+      if (onMatch === undefined || entry === undefined || entry.selectors === 0) continue;
+      for (const s of entry.anyValue) if (s.matches(labels)) onMatch(s.owner);
+      const byValue = entry.selectorsByValue.get(labels[i + 1]!);
+      if (byValue !== undefined) for (const s of byValue) if (s.matches(labels)) onMatch(s.owner);
     }
-    return n;
+    if (onMatch !== undefined) for (const s of this.#unindexed) if (s.matches(labels)) onMatch(s.owner);
+    return records;
   }
 
-  #selectorCount(label: string, values: readonly string[] | undefined): number {
-    const forLabel = this.#selectorsByLabel.get(label);
-    if (forLabel === undefined) return 0;
-    let n = forLabel.anyValue.size;
-    if (values !== undefined) for (const v of values) n += forLabel.byValue.get(v)?.size ?? 0;
-    return n;
+  #indexUnder(entry: KeyEntry<I, S>, value: string, item: I): void {
+    const items = entry.items.get(value);
+    if (items === undefined) entry.items.set(value, [item]);
+    else if (typeof items === 'number') entry.items.set(value, items + 1);
+    else {
+      const grown = bucketAdd(items, item);
+      const size = bucketSize(grown);
+      if (size >= this.#saturationMin && size * SATURATION_SHARE >= this.#items.size) {
+        entry.items.set(value, size);
+        entry.saturated++;
+      } else if (grown !== items) entry.items.set(value, grown);
+    }
+    if (++entry.count >= this.#rebalanceMin && entry.count >= 2 * entry.checkpoint) {
+      entry.checkpoint = entry.count;
+      this.#rebalance(entry);
+    }
   }
 
   // Indexes the entry under the required label that costs least: every item carrying it
@@ -314,6 +303,7 @@ export class LabelIndex<I extends Labeled, S> {
   // go to a value restriction (more specific), then to the lower label name.
   #place(entry: SelectorEntry<S>): void {
     let bestLabel: string | undefined;
+    let best: KeyEntry<I, S> | undefined;
     let bestValues: readonly string[] | undefined;
     let bestCost = Infinity;
     for (const [label, r] of entry.restrictions) {
@@ -322,38 +312,35 @@ export class LabelIndex<I extends Labeled, S> {
         return;
       }
       if (!r.mustBePresent) continue;
+      const key = this.#keys.get(label)!;
       const values = r.mustHaveOneOfValues;
-      const cost = this.#itemCount(label, values) + this.#selectorCount(label, values);
+      const cost = itemCount(key, values) + selectorCount(key, values);
       const better = cost < bestCost || (cost === bestCost && (
         (values !== undefined && bestValues === undefined) ||
         ((values === undefined) === (bestValues === undefined) && label < bestLabel!)));
       if (better) {
         bestCost = cost;
         bestLabel = label;
+        best = key;
         bestValues = values;
       }
     }
     entry.label = bestLabel;
     entry.values = bestValues;
-    if (bestLabel === undefined) {
+    if (best === undefined) {
       this.#unindexed.add(entry);
       return;
     }
-    let forLabel = this.#selectorsByLabel.get(bestLabel);
-    if (forLabel === undefined) {
-      forLabel = { anyValue: new Set(), byValue: new Map(), size: 0 };
-      this.#selectorsByLabel.set(bestLabel, forLabel);
-    }
-    forLabel.size++;
+    best.selectors++;
     if (bestValues === undefined) {
-      forLabel.anyValue.add(entry);
+      best.anyValue.add(entry);
       return;
     }
     for (const value of bestValues) {
-      let entries = forLabel.byValue.get(value);
+      let entries = best.selectorsByValue.get(value);
       if (entries === undefined) {
         entries = new Set();
-        forLabel.byValue.set(value, entries);
+        best.selectorsByValue.set(value, entries);
       }
       entries.add(entry);
     }
@@ -365,28 +352,51 @@ export class LabelIndex<I extends Labeled, S> {
       this.#unindexed.delete(entry);
       return;
     }
-    const forLabel = this.#selectorsByLabel.get(entry.label)!;
-    if (entry.values === undefined) forLabel.anyValue.delete(entry);
-    else {
-      for (const value of entry.values) {
-        const entries = forLabel.byValue.get(value)!;
-        entries.delete(entry);
-        if (entries.size === 0) forLabel.byValue.delete(value);
-      }
+    const key = this.#keys.get(entry.label)!;
+    key.selectors--;
+    if (entry.values === undefined) {
+      key.anyValue.delete(entry);
+      return;
     }
-    if (--forLabel.size === 0) this.#selectorsByLabel.delete(entry.label);
+    for (const value of entry.values) {
+      const entries = key.selectorsByValue.get(value)!;
+      entries.delete(entry);
+      if (entries.size === 0) key.selectorsByValue.delete(value);
+    }
   }
 
-  // Items under `label` have doubled: selectors placed there when it was cheap may now have a
+  // Items under a key have doubled: selectors placed there when it was cheap may now have a
   // cheaper label. Placement never affects results, only cost.
-  #rebalance(label: string): void {
-    const forLabel = this.#selectorsByLabel.get(label);
-    if (forLabel === undefined) return;
-    const entries = new Set(forLabel.anyValue);
-    for (const set of forLabel.byValue.values()) for (const e of set) entries.add(e);
+  #rebalance(key: KeyEntry<I, S>): void {
+    if (key.selectors === 0) return;
+    const entries = new Set(key.anyValue);
+    for (const set of key.selectorsByValue.values()) for (const e of set) entries.add(e);
     for (const entry of entries) {
       this.#unplace(entry);
       this.#place(entry);
     }
   }
+}
+
+function itemCount<I, S>(key: KeyEntry<I, S>, values: readonly string[] | undefined): number {
+  if (values === undefined) return key.count;
+  let n = 0;
+  for (const v of values) {
+    const items = key.items.get(v);
+    if (items !== undefined) n += typeof items === 'number' ? items : bucketSize(items);
+  }
+  return n;
+}
+
+function selectorCount<I, S>(key: KeyEntry<I, S>, values: readonly string[] | undefined): number {
+  let n = key.anyValue.size;
+  if (values !== undefined) for (const v of values) n += key.selectorsByValue.get(v)?.size ?? 0;
+  return n;
+}
+
+// True if any of the values (any value, without a list) is saturated: no bucket to enumerate.
+function saturated<I, S>(key: KeyEntry<I, S>, values: readonly string[] | undefined): boolean {
+  if (key.saturated === 0) return false;
+  if (values === undefined) return true;
+  return values.some((v) => typeof key.items.get(v) === 'number');
 }

@@ -70,27 +70,29 @@ function reserved(key: string): boolean {
 export function readLabelSet(labels: unknown, workload = false, serviceAccount?: string): LabelSet | undefined {
   if (labels === undefined || labels === null) return EMPTY_LABEL_SET;
   if (typeof labels !== 'object' || Array.isArray(labels)) return undefined;
-  const map = labels as Record<string, unknown>;
-  let keys = Object.keys(map);
-  if (workload) {
-    if (keys.some(reserved)) keys = keys.filter((k) => !reserved(k));
-    if (serviceAccount !== undefined && !Object.hasOwn(map, SERVICE_ACCOUNT_LABEL)) keys.push(SERVICE_ACCOUNT_LABEL);
-  }
-  if (keys.length === 0) return EMPTY_LABEL_SET;
-  const out = new Array<string>(keys.length * 2);
+  // Keys and values in two builtin calls: reading each value by key would be a megamorphic
+  // property load per label (every port's label object has its own hidden class).
+  const keys = Object.keys(labels);
+  const values = Object.values(labels as Record<string, unknown>);
+  const addServiceAccount = workload && serviceAccount !== undefined;
+  // Sized exactly: a grown array would keep spare capacity for the endpoint's lifetime.
+  const out = new Array<string>(2 * keys.length + (addServiceAccount ? 2 : 0));
+  let n = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    if (workload && serviceAccount !== undefined && key === SERVICE_ACCOUNT_LABEL) {
-      // Calico adds the service account even when it is too long for a label value.
-      out[2 * i] = key;
-      out[2 * i + 1] = serviceAccount;
-      continue;
-    }
-    const value = map[key];
+    if (workload && (reserved(key) || (addServiceAccount && key === SERVICE_ACCOUNT_LABEL))) continue;
+    const value = values[i];
     if (typeof value !== 'string' || !isValidLabelName(key) || !isValidLabelValue(value)) return undefined;
-    out[2 * i] = key;
-    out[2 * i + 1] = value;
+    out[n++] = key;
+    out[n++] = value;
   }
+  // Calico adds the service account even when it is too long for a label value.
+  if (addServiceAccount) {
+    out[n++] = SERVICE_ACCOUNT_LABEL;
+    out[n++] = serviceAccount;
+  }
+  if (n === 0) return EMPTY_LABEL_SET;
+  out.length = n;
   return out;
 }
 

@@ -66,7 +66,9 @@ describe('ActiveRulesCalculator', () => {
     assert.deepEqual(h.step(put(policy), put(port('lb-1', { host: 'compute-2', ips: ['10.1.0.2'], sgs: ['lb'] }))), []);
     const web = port('web-1', { ips: ['10.1.0.1'], sgs: ['web'] });
     assert.deepEqual(h.step(put(web)).map((m) => m.type), ['ipset-update', 'policy-update', 'endpoint-update']);
+    assert.equal(h.graph.stats.activePolicies, 1);
     assert.deepEqual(h.step(put(port('web-1', { ips: ['10.1.0.1'], sgs: ['db'] }), true)).map((m) => m.type), ['endpoint-update', 'policy-remove', 'ipset-remove']);
+    assert.equal(h.graph.stats.activePolicies, 0);
     assert.deepEqual(Object.values(h.dataplane.state().endpoints)[0]!.tiers, []);
   });
 
