@@ -9,7 +9,13 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { parseSelector } from '@percale/api';
-import { isValidLabelValue, labelSetMatcher, labelSetToRecord, labelValue, mergeLabelSets, readLabelSet, sameLabelSets } from './label-set.ts';
+import { isValidLabelValue, labelSetMatcher, labelValue, mergeLabelSets, readLabelSet, sameLabelSets, type LabelSet } from './label-set.ts';
+
+function labelSetToRecord(set: LabelSet): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < set.length; i += 2) out[set[i]!] = set[i + 1]!;
+  return out;
+}
 import { labelsArb, selectorArb } from './testing/arbitraries.ts';
 
 describe('labelSetMatcher', () => {

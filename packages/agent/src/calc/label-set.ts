@@ -135,13 +135,6 @@ export function mergeLabelSets(own: LabelSet, parents: readonly LabelSet[]): Lab
   return out;
 }
 
-/** The label set as a plain map (for tests and diagnostics). */
-export function labelSetToRecord(set: LabelSet): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < set.length; i += 2) out[set[i]!] = set[i + 1]!;
-  return out;
-}
-
 // V8 stores property names as internalized strings, and the keys JSON.parse produces are
 // internalized too: giving the matcher the engine's shared copy of each label name makes a
 // key comparison a pointer test instead of a character compare. (Security-group label keys

@@ -33,8 +33,8 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Felix's `PolKVLess`: order ascending (unset last), then `name/namespace/kind`. */
-export function comparePolicies(a: PolicyModel, b: PolicyModel): number {
+// Felix's `PolKVLess`: order ascending (unset last), then `name/namespace/kind`.
+function comparePolicies(a: PolicyModel, b: PolicyModel): number {
   if (a.order !== b.order) return a.order < b.order ? -1 : 1;
   const key = (p: PolicyModel) => `${p.id.name}/${p.id.namespace ?? ''}/${p.id.kind}`;
   return compareStrings(key(a), key(b));
