@@ -96,8 +96,9 @@ async function until(what: string, predicate: () => boolean | Promise<boolean>, 
   }
 }
 
-async function setup(env: Record<string, string> = {}) {
+async function setup(env: Record<string, string> = {}, partsGate?: Promise<void>) {
   fakes = new Fakes();
+  const createParts = partsGate ? async (ctx: PartsContext) => (await partsGate, fakes.create(ctx)) : fakes.create;
   const store = new MemoryStore();
   const kv = new MemoryKeyValueStore();
   const local = await readLocalConfigSources({ configFile: '/nonexistent/felix.cfg', env, hostname: 'compute-1' });
@@ -107,7 +108,7 @@ async function setup(env: Record<string, string> = {}) {
     stop = r;
   });
   const run = runAgent({
-    local, initial, store, kv, log: SILENT_LOGGER, createParts: fakes.create, stopSignal,
+    local, initial, store, kv, log: SILENT_LOGGER, createParts, stopSignal,
     timing: { datastoreReadyPollMs: 10, applyRefillMs: 5, retryMs: 50, restartPauseMs: 0, firstStatusReportMs: 0 },
   });
   return { store, kv, run, stop };
@@ -144,6 +145,26 @@ describe('runAgent()', () => {
     assert.equal(await run, 0);
     assert.equal(fakes.stopped, true);
     await assert.rejects(fetch(`http://127.0.0.1:${healthPort}/liveness`), 'the health server is closed');
+  });
+
+  test('runAgent() is not ready while the calculation graph and dataplane are still being set up', async () => {
+    const healthPort = await freePort();
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (openGate = r));
+    const { store, run, stop } = await setup({ FELIX_HEALTHENABLED: 'true', FELIX_HEALTHHOST: '127.0.0.1', FELIX_HEALTHPORT: String(healthPort) }, gate);
+    try {
+      await store.create(clusterInfo(true));
+      await until('health server', async () => (await fetch(`http://127.0.0.1:${healthPort}/liveness`).then((r) => r.status).catch(() => 0)) === 200);
+      await delay(50); // start-up has read the datastore and is creating the parts
+      assert.equal((await fetch(`http://127.0.0.1:${healthPort}/readiness`)).status, 503, 'not ready before the dataplane exists');
+      openGate();
+      await until('ready', async () => (await fetch(`http://127.0.0.1:${healthPort}/readiness`).then((r) => r.status)) === 200);
+      assert.ok(fakes.dataplaneApplies > 0, 'ready only after a dataplane apply');
+    } finally {
+      openGate();
+      stop(0);
+      assert.equal(await run, 0);
+    }
   });
 
   test('runAgent() restarts with status 129 when a datastore parameter changes', async () => {

@@ -163,6 +163,10 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
   const health = new HealthAggregator();
   health.registerReporter(FELIX_STARTUP, { live: true, ready: true }, 0);
   health.report(FELIX_STARTUP, { live: true, ready: false, detail: 'waiting for the datastore' });
+  // Every component is registered (not ready) before start-up reports ready, or readiness
+  // would say 200 in the window before the calculation graph and dataplane exist.
+  health.registerReporter(CALCULATION_GRAPH, { live: true, ready: true }, 30_000);
+  health.registerReporter(DATAPLANE_MAIN_LOOP, { live: true, ready: true }, Math.max(config.DataplaneWatchdogTimeout, 20) * 1000);
   let healthServer: RunningServer | undefined;
   if (config.HealthEnabled) {
     healthServer = await startHealthServer(health, config.HealthHost, config.HealthPort);
@@ -224,7 +228,8 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
     if (parts.dataplane.stop) cleanups.push(() => parts.dataplane.stop!());
 
     // Calculation graph health: ready once the syncer is in sync; live while events flow.
-    health.registerReporter(CALCULATION_GRAPH, { live: true, ready: true }, 30_000);
+    // The dataplane reporter is registered again with the watchdog timeout from the merged
+    // (datastore) configuration; it is still not ready here.
     health.registerReporter(DATAPLANE_MAIN_LOOP, { live: true, ready: true }, Math.max(config.DataplaneWatchdogTimeout, 20) * 1000);
     let calcInSync = false;
     let syncStatus: SyncStatus = 'wait-for-datastore';
