@@ -114,7 +114,7 @@ try {
 
   const cfg = join(dir, 'felix.cfg');
   await writeFile(cfg, ['[global]', `FelixHostname = ${node}`, `EtcdEndpoints = unix://${socket}:0`, 'InterfacePrefix = tap',
-    'OpenstackRegion = one', 'HealthEnabled = true', 'HealthHost = 127.0.0.1', 'LogFilePath = none', 'LogSeverityScreen = WARNING', ''].join('\n'));
+    'OpenstackRegion = one', 'HealthEnabled = true', 'PrometheusMetricsEnabled = true', 'PrometheusMetricsHost = 127.0.0.1', 'HealthHost = 127.0.0.1', 'LogFilePath = none', 'LogSeverityScreen = WARNING', ''].join('\n'));
   const startedAt = Date.now();
   const agent = lab.start(host.ns, [percale, 'agent', '--config-file', cfg]);
   let agentLog = '';
@@ -124,7 +124,10 @@ try {
   await until('agent ready', async () =>
     (await lab.in(host.ns, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:9099/readiness'], 3_000)) === '200', 120_000);
   const startupMs = Date.now() - startedAt;
-  const ruleset = (await execFileP('ip', ['netns', 'exec', host.ns, 'nft', 'list', 'table', 'inet', 'percale'], { maxBuffer: 1 << 28, timeout: 60_000 })).stdout;
+  const ruleset = (await execFileP('ip', ['netns', 'exec', host.ns, 'nft', 'list', 'table', 'inet', 'percale'], { maxBuffer: 1 << 28, timeout: 60_000 }).catch(async (err: unknown) => {
+    const tables = (await execFileP('ip', ['netns', 'exec', host.ns, 'nft', 'list', 'tables'])).stdout;
+    throw new Error(`no table after readiness; tables: ${tables}; agent log: ${agentLog}`, { cause: err });
+  })).stdout;
   const chains = (ruleset.match(/^\tchain /gm) ?? []).length;
   const sets = (ruleset.match(/^\tset /gm) ?? []).length;
 
@@ -161,6 +164,22 @@ try {
     policyMs.push(await timed(`dport ${port}`, () => store.apply(sgPolicy(k % SGS, port))));
   }
   monitor.kill();
+  const metricsText = await lab.in(host.ns, ['curl', '-s', 'http://127.0.0.1:9091/metrics'], 5_000);
+  const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metricsText)?.[1] ?? NaN);
+  const agentCounters = { nft_calls: metric('felix_nft_calls'), nft_list_calls: metric('felix_nft_list_calls'), apply_count: metric('felix_int_dataplane_apply_time_seconds_count'), apply_seconds_sum: metric('felix_int_dataplane_apply_time_seconds_sum') };
+  console.log('agent counters after the measured changes:', agentCounters);
+
+  // The floor: the same kind of kernel change made directly with one `nft` process (after the
+  // agent's runs: the agent rightly treats these as foreign changes and repairs them).
+  const someSet = /^\tset (ip4-s-\S+) \{/m.exec(ruleset)?.[1];
+  if (!someSet) throw new Error('no selector IP set in the ruleset');
+  const rawNftMs: number[] = [];
+  for (let k = 0; k < 50; k++) {
+    const t0 = performance.now();
+    await execFileP('ip', ['netns', 'exec', host.ns, 'nft', 'add', 'element', 'inet', 'percale', someSet, `{ 10.98.0.${k} }`]);
+    rawNftMs.push(performance.now() - t0);
+  }
+
 
   const results = {
     benchmark: 'e2e',
@@ -169,9 +188,11 @@ try {
     load_average_1m: loadavg()[0],
     scale: { policies: SGS, local_endpoints: LOCAL, remote_endpoints: REMOTE, sgs_per_local_endpoint: SGS_PER_LOCAL, kernel_chains: chains, kernel_sets: sets },
     agent_start_to_ready_ms: startupMs,
+    agent_counters: agentCounters,
     cases: {
       'label change → IP set member in kernel': stats(labelMs),
       'policy rule change → chain in kernel': stats(policyMs),
+      'baseline: one `nft add element` process': stats(rawNftMs),
     },
   };
   console.log(`agent start → ready with ${SGS} policies, ${LOCAL} local and ${REMOTE} remote endpoints: ${startupMs} ms (${chains} chains, ${sets} sets)`);
