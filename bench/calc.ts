@@ -20,6 +20,7 @@ import path from 'node:path';
 import type { Resource } from '@percale/api';
 import type { WatchEvent } from '@percale/datastore';
 import { CalcGraph } from '@percale/agent/calc';
+import { prng } from './_prng.ts';
 
 const LOCAL_ENDPOINTS = 100;
 const OPS = 300;
@@ -28,16 +29,6 @@ const RUNS = 3;
 const REGIONS = ['openstack-region-one', 'openstack-region-two'];
 const SIZES: [number, number][] = [[3_000, 300], [3_000, 3_000], [30_000, 300], [30_000, 3_000], [100_000, 300], [100_000, 3_000]];
 
-/** Deterministic PRNG (mulberry32): every run benchmarks the same population. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Group { id: string; name: string; region: string }
 

@@ -19,6 +19,7 @@ import { Etcd3 } from 'etcd3';
 
 import { encodeResource, type Resource } from '@percale/api';
 import { RESOURCE_PREFIX, keyFor, startLocalEtcd } from '@percale/datastore';
+import { prng } from './_prng.ts';
 
 const args = process.argv.slice(2);
 const REPS = Number(args[args.indexOf('--reps') + 1]) || 5;
@@ -32,16 +33,6 @@ const node = process.execPath;
 const calicoctlSrc = path.join(root, 'packages/cli/src/calicoctl.ts');
 const work = mkdtempSync(path.join(os.tmpdir(), 'percale-bench-calicoctl-'));
 
-/** Deterministic PRNG (mulberry32) so every run benchmarks the same population. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(20261121);
 const uuid = () => {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { Dataplane } from '../packages/agent/src/dataplane/dataplane.ts';
 import type { DataplaneMessage, EndpointID, LocalEndpoint, PolicyID, Rule } from '../packages/agent/src/messages.ts';
 import { inNetns, spawnExec, type Exec } from '../packages/agent/src/shims/exec.ts';
+import { prng } from './_prng.ts';
 
 const ENDPOINTS = 2000;
 const SECURITY_GROUPS = 200;
@@ -30,16 +31,6 @@ if (process.getuid?.() !== 0) {
   process.exit(1);
 }
 
-/** Deterministic PRNG (mulberry32), so every run programs the same population. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(20261121);
 const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
 const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Bench } from 'tinybench';
 
 import { parseSelector, type Labels, type Selector } from '@percale/api';
+import { prng } from './_prng.ts';
 
 // Each benchmark iteration processes a batch, because one match takes tens of nanoseconds:
 // timing single calls would mostly measure the timer. Reported figures are per operation.
@@ -20,16 +21,6 @@ const PARSE_BATCH = 100;
 const SECURITY_GROUPS = 100;
 const PROJECTS = 20;
 
-/** Deterministic PRNG (mulberry32) so every run benchmarks the same population. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(20260821);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 

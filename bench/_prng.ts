@@ -1,0 +1,15 @@
+/**
+ * A small seeded pseudo-random generator (mulberry32) so every benchmark builds the same
+ * synthetic population on every run.
+ */
+
+/** Returns a function yielding uniform numbers in [0, 1) from `seed`. */
+export function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
