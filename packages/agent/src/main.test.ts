@@ -167,6 +167,27 @@ describe('runAgent()', () => {
     }
   });
 
+  test('runAgent() publishes cluster totals from the datastore as Felix metrics', async () => {
+    const metricsPort = await freePort();
+    const { store, run, stop } = await setup({ FELIX_PROMETHEUSMETRICSENABLED: 'true', FELIX_PROMETHEUSMETRICSHOST: '127.0.0.1', FELIX_PROMETHEUSMETRICSPORT: String(metricsPort) });
+    const gauge = async (name: string) => {
+      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text()).catch(() => '');
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    };
+    try {
+      await store.create(clusterInfo(true));
+      await store.create(wep('port1'));
+      await store.create(wep('port2', 'compute-2'));
+      await until('two endpoints counted', async () => (await gauge('felix_cluster_num_workload_endpoints')) === 2);
+      await store.delete({ kind: 'WorkloadEndpoint', namespace: 'openstack-region-r1', name: 'port2' });
+      await until('one endpoint counted', async () => (await gauge('felix_cluster_num_workload_endpoints')) === 1);
+      assert.equal(await gauge('felix_cluster_num_policies'), 0);
+    } finally {
+      stop(0);
+      assert.equal(await run, 0);
+    }
+  });
+
   test('runAgent() restarts with status 129 when a datastore parameter changes', async () => {
     const { store, run } = await setup();
     await store.create(clusterInfo(true));

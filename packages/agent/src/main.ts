@@ -269,12 +269,16 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
       else health.setTimeoutOverrides(next.config.HealthTimeoutOverrides);
     };
 
+    const clusterCounts = new Map<string, number>();
     const syncer = new Syncer(
       store,
       {
         onUpdates: (events) => {
           for (const event of events) {
             const r = event.type === 'DELETED' ? event.previous : event.resource;
+            // The syncer sends each resource's arrival and departure once (resyncs send only
+            // differences), so counting ADDED and DELETED keeps the cluster totals exact.
+            if (event.type !== 'MODIFIED') clusterCounts.set(r.kind, (clusterCounts.get(r.kind) ?? 0) + (event.type === 'ADDED' ? 1 : -1));
             if (configKinds.has(r.kind)) {
               const key = `${r.kind}/${r.metadata.name}`;
               if (event.type === 'DELETED') configResources.delete(key);
@@ -286,6 +290,10 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
             done();
             metrics.calcGraphUpdatesProcessed.inc(1, { type: event.type.toLowerCase() });
           }
+          metrics.clusterNumHosts.set(clusterCounts.get('Node') ?? 0);
+          metrics.clusterNumWorkloadEndpoints.set(clusterCounts.get('WorkloadEndpoint') ?? 0);
+          metrics.clusterNumPolicies.set((clusterCounts.get('NetworkPolicy') ?? 0) + (clusterCounts.get('GlobalNetworkPolicy') ?? 0));
+          metrics.clusterNumProfiles.set(clusterCounts.get('Profile') ?? 0);
           if (configCheckPending && calcInSync) checkConfig();
           reportCalcHealth();
           requestApply();

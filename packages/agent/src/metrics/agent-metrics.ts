@@ -32,14 +32,9 @@ export interface AgentMetrics {
   nftCalls: Counter;
   nftErrors: Counter;
   nftListCalls: Counter;
-  nftChains: Gauge;
-  nftRules: Gauge;
-  nftSets: Gauge;
-  nftMaps: Gauge;
   routeTableResyncTime: Histogram;
   routeTableNumRoutes: Gauge;
   routeTableNumIfaces: Gauge;
-  logErrors: Counter;
   statusReportsWritten: Counter;
 }
 
@@ -80,14 +75,9 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     nftCalls: r.counter('felix_nft_calls', 'Number of nft transactions run.'),
     nftErrors: r.counter('felix_nft_errors', 'Number of nft transactions that failed.'),
     nftListCalls: r.counter('felix_nft_list_calls', 'Number of nft list (read-back) calls.'),
-    nftChains: r.gauge('felix_nft_chains', 'Number of active nftables chains.', ['ip_version', 'table']),
-    nftRules: r.gauge('felix_nft_rules', 'Number of active nftables rules.', ['ip_version', 'table']),
-    nftSets: r.gauge('felix_nft_sets', 'Number of active nftables sets.', ['ip_version']),
-    nftMaps: r.gauge('felix_nft_maps', 'Number of active nftables maps.', ['ip_version']),
     routeTableResyncTime: r.histogram('felix_route_table_resync_seconds', 'Time taken to resync a route table.', TIME_BUCKETS),
     routeTableNumRoutes: r.gauge('felix_route_table_num_routes', 'Number of routes that Felix is managing in the route table.'),
     routeTableNumIfaces: r.gauge('felix_route_table_num_ifaces', 'Number of interfaces that Felix is monitoring in the route table.'),
-    logErrors: r.counter('felix_log_errors', 'Number of errors encountered while logging.'),
     statusReportsWritten: r.counter('percale_agent_status_reports_written', 'Heartbeats written to the datastore (no Felix counterpart).'),
   };
   m.host.set(1, { host: options.hostname });
