@@ -12,8 +12,8 @@ import {
   policyTypes, rules, tier,
 } from './policy-common.ts';
 
-/** `GlobalNetworkPolicySpec`. */
-export const GlobalNetworkPolicySpec = struct('GlobalNetworkPolicySpec', {
+/** The members of `GlobalNetworkPolicySpec`, in Go order (StagedGlobalNetworkPolicy reuses them). */
+export const globalNetworkPolicyFields = {
   tier,
   order,
   ingress: rules,
@@ -26,7 +26,10 @@ export const GlobalNetworkPolicySpec = struct('GlobalNetworkPolicySpec', {
   serviceAccountSelector: policySelector,
   namespaceSelector: policySelector,
   performanceHints,
-}, {
+};
+
+/** `GlobalNetworkPolicySpec`. */
+export const GlobalNetworkPolicySpec = struct('GlobalNetworkPolicySpec', globalNetworkPolicyFields, {
   rules: [...policySpecRules(true), globalPolicyFlagRules],
 });
 

@@ -10,8 +10,8 @@ import {
   defaultPolicy, defaultTierLabelIfMissing, order, performanceHints, policySelector, policySpecRules, policyTypes, rules, tier,
 } from './policy-common.ts';
 
-/** `NetworkPolicySpec`. */
-export const NetworkPolicySpec = struct('NetworkPolicySpec', {
+/** The members of `NetworkPolicySpec`, in Go order (StagedNetworkPolicy reuses them). */
+export const networkPolicyFields = {
   tier,
   order,
   ingress: rules,
@@ -20,7 +20,10 @@ export const NetworkPolicySpec = struct('NetworkPolicySpec', {
   types: policyTypes,
   serviceAccountSelector: policySelector,
   performanceHints,
-}, {
+};
+
+/** `NetworkPolicySpec`. */
+export const NetworkPolicySpec = struct('NetworkPolicySpec', networkPolicyFields, {
   rules: policySpecRules(false),
 });
 

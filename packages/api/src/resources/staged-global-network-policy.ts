@@ -3,30 +3,14 @@
  * `stagedAction` says what would happen to it; a staged `Delete` carries nothing but its tier.
  * @module
  */
-import { bool } from '../schema/scalars.ts';
 import { defineKind } from '../schema/kind.ts';
 import { struct } from '../schema/struct.ts';
 import { globalNetworkPolicyNameProblems } from '../validation/names.ts';
-import {
-  defaultPolicy, defaultTierLabelIfMissing, globalPolicyFlagRules, order, performanceHints, policySelector, policySpecRules,
-  policyTypes, rules, stagedAction, stagedRules, tier,
-} from './policy-common.ts';
+import { globalNetworkPolicyFields } from './global-network-policy.ts';
+import { defaultPolicy, defaultTierLabelIfMissing, globalPolicyFlagRules, policySpecRules, stagedAction, stagedRules } from './policy-common.ts';
 
-const fields = {
-  stagedAction,
-  tier,
-  order,
-  ingress: rules,
-  egress: rules,
-  selector: policySelector,
-  types: policyTypes,
-  doNotTrack: bool(),
-  preDNAT: bool(),
-  applyOnForward: bool(),
-  serviceAccountSelector: policySelector,
-  namespaceSelector: policySelector,
-  performanceHints,
-};
+// Go declares StagedAction first, then GlobalNetworkPolicySpec's members.
+const fields = { stagedAction, ...globalNetworkPolicyFields };
 
 /** `StagedGlobalNetworkPolicySpec`. */
 export const StagedGlobalNetworkPolicySpec = struct('StagedGlobalNetworkPolicySpec', fields, {

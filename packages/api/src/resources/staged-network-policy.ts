@@ -6,22 +6,11 @@
 import { defineKind } from '../schema/kind.ts';
 import { struct } from '../schema/struct.ts';
 import { networkPolicyNameProblems } from '../validation/names.ts';
-import {
-  defaultPolicy, defaultTierLabelIfMissing, order, performanceHints, policySelector, policySpecRules, policyTypes, rules,
-  stagedAction, stagedRules, tier,
-} from './policy-common.ts';
+import { networkPolicyFields } from './network-policy.ts';
+import { defaultPolicy, defaultTierLabelIfMissing, policySpecRules, stagedAction, stagedRules } from './policy-common.ts';
 
-const fields = {
-  stagedAction,
-  tier,
-  order,
-  ingress: rules,
-  egress: rules,
-  selector: policySelector,
-  types: policyTypes,
-  serviceAccountSelector: policySelector,
-  performanceHints,
-};
+// Go declares StagedAction first, then NetworkPolicySpec's members.
+const fields = { stagedAction, ...networkPolicyFields };
 
 /** `StagedNetworkPolicySpec`. */
 export const StagedNetworkPolicySpec = struct('StagedNetworkPolicySpec', fields, {
