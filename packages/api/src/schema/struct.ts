@@ -102,7 +102,8 @@ export function isZeroMember(field: FieldSpec<unknown>, value: unknown): boolean
 export function struct<F extends Fields>(typeName: string, fields: F,
   options: { readonly rules?: readonly StructRule<StructValue<F>>[] } = {}): StructType<StructValue<F>> {
   type V = StructValue<F>;
-  const specs: Record<string, FieldSpec<unknown>> = {};
+  // No prototype: a member named `valueOf` or `constructor` in the input must not find Object.prototype's.
+  const specs: Record<string, FieldSpec<unknown>> = Object.create(null) as Record<string, FieldSpec<unknown>>;
   for (const [name, f] of Object.entries(fields)) specs[name] = asField(f as FieldLike<unknown>);
   const entries = Object.entries(specs);
   const rules = options.rules ?? [];

@@ -64,3 +64,12 @@ test('validateFragment() names the type for problems with the value as a whole',
   assert.deepEqual(validateFragment('Rule', null), [{ field: 'Rule', reason: 'expected Rule, got null' }]);
   assert.throws(() => validateFragment('Nope', {}), RangeError);
 });
+
+test('validateResource() treats members named like Object.prototype properties as unknown fields', () => {
+  for (const name of ['valueOf', 'toString', 'constructor', 'hasOwnProperty']) {
+    const errors = validateResource({
+      apiVersion: 'projectcalico.org/v3', kind: 'WorkloadEndpoint', metadata: { name: 'a', namespace: 'n' }, spec: { [name]: 0 },
+    });
+    assert.ok(errors.some((e) => e.field === `spec.${name}` && /not recognized/.test(e.reason)), `${name}: ${JSON.stringify(errors)}`);
+  }
+});
