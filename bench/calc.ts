@@ -14,12 +14,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import os from 'node:os';
 import path from 'node:path';
 
 import type { Resource } from '@percale/api';
 import type { WatchEvent } from '@percale/datastore';
 import { CalcGraph } from '@percale/agent/calc';
+import { machineInfo } from './_machine.ts';
 import { prng } from './_prng.ts';
 
 const LOCAL_ENDPOINTS = 100;
@@ -255,13 +255,7 @@ if (args[0] === '--only') {
   console.table(rows);
   const out = {
     benchmark: 'calc',
-    date: new Date().toISOString(),
-    node: process.version,
-    v8: process.versions.v8,
-    platform: `${os.platform()} ${os.arch()}`,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cpus: os.cpus().length,
-    loadavg_1m: Math.round(os.loadavg()[0]! * 100) / 100,
+    ...machineInfo(),
     targets: { snapshot_100k_ms: 2000, heap_100k_mb: 200, single_change_ms: 1, calico_100k: { snapshot_ms: 6900, heap_mb: 402 } },
     note: 'Each size runs 3 times, each in a fresh process; the run with the median snapshot time is reported (snapshot_runs_ms lists all three). snapshot_ms is wall-clock for all updates + in-sync + flush with a cold JIT; snapshot_cpu_ms is the process CPU time over it (GC threads included). heap_mb is heap used after GC with the graph alive, minus the heap before the population was built. Latencies include flush() and follow 50 unrecorded warm-up operations.',
     results,

@@ -11,12 +11,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { Dataplane } from '../packages/agent/src/dataplane/dataplane.ts';
 import type { DataplaneMessage, EndpointID, LocalEndpoint, PolicyID, Rule } from '../packages/agent/src/messages.ts';
 import { inNetns, spawnExec, type Exec } from '../packages/agent/src/shims/exec.ts';
+import { machineInfo } from './_machine.ts';
 import { prng } from './_prng.ts';
 
 const ENDPOINTS = 2000;
@@ -320,12 +320,7 @@ console.log(`Per-change overhead over nft itself (driver median − raw replay m
 
 const out = {
   benchmark: 'dataplane',
-  date: new Date().toISOString(),
-  node: process.version,
-  platform: `${os.platform()} ${os.arch()} ${os.release()}`,
-  cpu: os.cpus()[0]?.model ?? 'unknown',
-  cpus: os.cpus().length,
-  loadavg_1m: round(os.loadavg()[0]!, 2),
+  ...machineInfo(),
   nft: execFileSync('nft', ['--version'], { encoding: 'utf8' }).trim(),
   population: { endpoints: ENDPOINTS, security_groups: SECURITY_GROUPS, groups_per_endpoint: '1-3', remote_endpoints_in_sets: REMOTE_ENDPOINTS, ipv6_endpoints: '1 in 4', floating_ips: '1 in 10' },
   initial_ratio_driver_to_raw: ratio,

@@ -6,12 +6,12 @@
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { Bench } from 'tinybench';
 
 import { parseSelector, type Labels, type Selector } from '@percale/api';
+import { machineInfo } from './_machine.ts';
 import { prng } from './_prng.ts';
 
 // Each benchmark iteration processes a batch, because one match takes tens of nanoseconds:
@@ -127,13 +127,7 @@ console.log(`Per-operation figures; each sample times a batch (${PARSE_BATCH} pa
 
 const out = {
   benchmark: 'selector',
-  date: new Date().toISOString(),
-  node: process.version,
-  v8: process.versions.v8,
-  platform: `${os.platform()} ${os.arch()}`,
-  cpu: os.cpus()[0]?.model ?? 'unknown',
-  cpus: os.cpus().length,
-  loadavg_1m: Math.round(os.loadavg()[0]! * 100) / 100,
+  ...machineInfo(),
   population: { endpoints: ENDPOINTS, labels_per_endpoint: '8 (one SG) or 10 (two SGs)', security_groups: SECURITY_GROUPS, projects: PROJECTS },
   note: 'Per-operation figures from batched samples: mean/p50/p99 are of per-batch means divided by the batch size.',
   results: rows,
