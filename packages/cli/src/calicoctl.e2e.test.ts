@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { freePort, startLocalEtcd, type LocalEtcd } from '@percale/datastore';
+import { SEED_GNP, SEED_NP } from './testing/seed-documents.ts';
 
 const CALICOCTL = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'calicoctl');
 
@@ -60,46 +61,6 @@ const file = (name: string, text: string) => {
 };
 
 const ok = (r: Result, stdout: string) => assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: 0, stdout, stderr: '' });
-
-// Seed 000: the multi-region guide's cross-region policy, as a heredoc.
-const SEED_GNP = `apiVersion: projectcalico.org/v3
-kind: GlobalNetworkPolicy
-metadata:
-  name: allow-tcp-80
-spec:
-  selector: "has(sg.projectcalico.org/openstack-a7734e61-b545-452d-a3cd-0189cbd9747a)"
-  types:
-  - Ingress
-  ingress:
-  - action: Allow
-    protocol: TCP
-    source:
-      selector: "has(sg.projectcalico.org/openstack-85cc3048-abc3-43cc-89b3-377341426ac5)"
-    destination:
-      ports:
-      - 80
-`;
-
-// Seed 004: the same policy namespaced to a region.
-const SEED_NP = `apiVersion: projectcalico.org/v3
-kind: NetworkPolicy
-metadata:
-  name: allow-tcp-80
-  namespace: openstack-region-RegionOne
-spec:
-  selector: "has(sg.projectcalico.org/openstack-a7734e61-b545-452d-a3cd-0189cbd9747a)"
-  types:
-  - Ingress
-  ingress:
-  - action: Allow
-    protocol: TCP
-    source:
-      namespaceSelector: "all()"
-      selector: "has(sg.projectcalico.org/openstack-85cc3048-abc3-43cc-89b3-377341426ac5)"
-    destination:
-      ports:
-      - 80
-`;
 
 // Seed 003: the best-practices article's resources (indentation restored).
 const SEED_POLICIES = `apiVersion: projectcalico.org/v3

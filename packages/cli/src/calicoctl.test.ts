@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import type { Resource } from '@percale/api';
 import { Client, MemoryStore, type ResourceClient } from '@percale/datastore';
 import { main, type CliIO } from './calicoctl.ts';
+import { seedGlobalNetworkPolicy } from './testing/seed-documents.ts';
 
 interface Run {
   code: number;
@@ -41,23 +42,7 @@ function datastore(options: Partial<CliIO> = {}) {
   return { client, run, connects: () => connects };
 }
 
-const gnp = (name: string, extra = '') => `apiVersion: projectcalico.org/v3
-kind: GlobalNetworkPolicy
-metadata:
-  name: ${name}
-spec:
-  selector: "has(sg.projectcalico.org/openstack-a7734e61-b545-452d-a3cd-0189cbd9747a)"
-  types:
-  - Ingress
-  ingress:
-  - action: Allow
-    protocol: TCP
-    source:
-      selector: "has(sg.projectcalico.org/openstack-85cc3048-abc3-43cc-89b3-377341426ac5)"
-    destination:
-      ports:
-      - 80${extra}
-`;
+const gnp = seedGlobalNetworkPolicy;
 
 const np = (name: string, namespace?: string) => `apiVersion: projectcalico.org/v3
 kind: NetworkPolicy

@@ -2,28 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UNSUPPORTED, parseFastYaml } from './fast-yaml.ts';
 import { YamlSyntaxError, parseDocument } from './parse-document.ts';
+import { SEED_GNP } from '../testing/seed-documents.ts';
 
 // A tab in a comment keeps the fast reader out, so the full parser reads the same text.
 const viaFullParser = (text: string) => parseDocument(`${text}\n#\t`);
 
 const corpus: [string, string][] = [
-  ['seed GlobalNetworkPolicy', `apiVersion: projectcalico.org/v3
-kind: GlobalNetworkPolicy
-metadata:
-  name: allow-tcp-80
-spec:
-  selector: "has(sg.projectcalico.org/openstack-a7734e61-b545-452d-a3cd-0189cbd9747a)"
-  types:
-  - Ingress
-  ingress:
-  - action: Allow
-    protocol: TCP
-    source:
-      selector: "has(sg.projectcalico.org/openstack-85cc3048-abc3-43cc-89b3-377341426ac5)"
-    destination:
-      ports:
-      - 80
-`],
+  ['seed GlobalNetworkPolicy', SEED_GNP],
   ['indented sequences, comments, flow lists', `kind: IPPool # trailing comment
 # full-line comment
 metadata:
