@@ -16,6 +16,10 @@ declare -A wanted=(
   [ping]=iputils-ping
   [nc]=netcat-openbsd
   [conntrack]=conntrack
+  [bird]=bird2
+  [neutron-server]=neutron-server
+  [rabbitmq-server]=rabbitmq-server
+  [openstack]=python3-openstackclient
 )
 missing=()
 for cmd in "${!wanted[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}"); done
