@@ -93,7 +93,55 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [deepImports, testingFromProduction,
           { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Only packages/datastore/src/etcd/ imports the etcd client.' },
-          { group: ['@percale/cli'], message: 'Applications never import one another.' }],
+          { group: ['@percale/cli', '@percale/controller', '@percale/bgp'], message: 'Applications never import one another.' }],
+      }],
+    },
+  },
+  // controller: the Neutron controller. Only its neutron/rpc and neutron/notifications modules
+  // speak AMQP; translate/ is pure (Neutron objects in, Calico resources out).
+  {
+    files: ['packages/controller/src/**/*.ts'],
+    ignores: ['packages/controller/src/**/*.test.ts', 'packages/controller/src/neutron/rpc/**', 'packages/controller/src/neutron/notifications/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Applications reach etcd only through @percale/datastore.' },
+          { group: ['amqplib', 'amqplib/*'], message: 'Only neutron/rpc and neutron/notifications speak AMQP.' },
+          { group: ['@percale/cli', '@percale/agent', '@percale/bgp'], message: 'Applications never import one another.' }],
+      }],
+    },
+  },
+  {
+    files: ['packages/controller/src/translate/**/*.ts'],
+    ignores: ['packages/controller/src/translate/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: nodeBuiltins, message: 'Translation is pure: Neutron objects in, Calico resources out.' },
+          { group: ['etcd3', 'etcd3/*', '@grpc/*', 'amqplib', 'amqplib/*', '@percale/datastore'], message: 'Translation does no I/O.' }],
+      }],
+    },
+  },
+  // bgp: route distribution with BIRD; the renderer is a pure function of the datastore state.
+  {
+    files: ['packages/bgp/src/**/*.ts'],
+    ignores: ['packages/bgp/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Applications reach etcd only through @percale/datastore.' },
+          { group: ['@percale/cli', '@percale/agent', '@percale/controller'], message: 'Applications never import one another.' }],
+      }],
+    },
+  },
+  {
+    files: ['packages/bgp/src/render/**/*.ts'],
+    ignores: ['packages/bgp/src/render/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: nodeBuiltins, message: 'The BIRD configuration renderer is pure.' },
+          { group: ['@percale/datastore'], message: 'The renderer sees resources, not the datastore.' }],
       }],
     },
   },
