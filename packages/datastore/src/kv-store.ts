@@ -32,6 +32,41 @@ export interface Lease {
   revoke(): Promise<void>;
 }
 
+/**
+ * A compare-and-swap condition on one key: its mod revision (`'0'` = the key must not
+ * exist) or its exact value (a missing key never matches a value).
+ */
+export type KeyCondition = { modRevision: string } | { value: string };
+
+/** A change seen by `KeyValueStore.watch()`; lease expiry and revocation arrive as DELETE. */
+export type KeyValueEvent =
+  | { type: 'PUT'; entry: KeyValueEntry }
+  | {
+      type: 'DELETE';
+      key: string;
+      /** The revision of the deletion. */
+      modRevision: string;
+    };
+
+export interface KeyValueWatchOptions {
+  /** Deliver changes made after this revision (exclusive), e.g. a `snapshot()` revision. */
+  afterRevision: string;
+  /** Receives each change, in revision order. */
+  onEvent(event: KeyValueEvent): void;
+  /**
+   * The watch has ended and delivers nothing more: `CompactedError` when `afterRevision`
+   * has been compacted away (take a new snapshot), `DatastoreUnavailableError` when the
+   * datastore stayed unreachable. Not called after `stop()`.
+   */
+  onError(error: Error): void;
+}
+
+/** A running `KeyValueStore.watch()`. */
+export interface KeyValueWatch {
+  /** Ends the watch; no event is delivered once this resolves. */
+  stop(): Promise<void>;
+}
+
 export interface PutOptions {
   /**
    * Attach the key to a fresh lease of this many seconds (one grant per put, as Calico's
@@ -57,6 +92,27 @@ export interface KeyValueStore {
   list(prefix: string): Promise<KeyValueEntry[]>;
   /** Grants a lease of `ttlSeconds` (a whole number, at least 1). */
   grantLease(ttlSeconds: number): Promise<Lease>;
+  /**
+   * The seconds left on a lease (by etcd ID, e.g. a `KeyValueEntry.lease`); undefined
+   * when it has expired or been revoked.
+   */
+  leaseTimeToLive(leaseId: string): Promise<number | undefined>;
+  /**
+   * Writes only if `condition` holds, atomically; resolves the revision of the write, or
+   * undefined when the condition did not hold (nothing written).
+   * @throws {TypeError} as `put()` does, or for a malformed condition.
+   */
+  putIf(key: string, value: string, condition: KeyCondition, options?: PutOptions): Promise<string | undefined>;
+  /** Deletes only if `condition` holds, atomically; resolves whether it deleted. */
+  deleteIf(key: string, condition: KeyCondition): Promise<boolean>;
+  /** Every key under the prefix, in key order, and the store revision of that one consistent read. */
+  snapshot(prefix: string): Promise<{ entries: KeyValueEntry[]; revision: string }>;
+  /**
+   * Watches the keys under `prefix` for changes after `options.afterRevision`. Callbacks
+   * run later, never inside this call; a throwing callback is a bug and surfaces as an
+   * uncaught exception.
+   */
+  watch(prefix: string, options: KeyValueWatchOptions): KeyValueWatch;
 }
 
 /**
@@ -80,6 +136,32 @@ export function checkLeaseTtl(ttlSeconds: number): number {
     throw new RangeError(`Cannot grant a lease of ${ttlSeconds} s: the TTL must be a whole number of seconds, at least 1`);
   }
   return ttlSeconds;
+}
+
+/**
+ * Checks a compare-and-swap condition and returns its form.
+ * @throws {TypeError}
+ */
+export function checkCondition(key: string, condition: KeyCondition): KeyCondition {
+  if ('modRevision' in condition) {
+    if (typeof condition.modRevision !== 'string' || !/^(0|[1-9][0-9]*)$/.test(condition.modRevision)) {
+      throw new TypeError(`Cannot compare-and-swap "${key}": mod revision "${String(condition.modRevision)}" is not a decimal revision`);
+    }
+    return { modRevision: condition.modRevision };
+  }
+  if ('value' in condition && typeof condition.value === 'string') return { value: condition.value };
+  throw new TypeError(`Cannot compare-and-swap "${key}": the condition needs a modRevision or a value`);
+}
+
+/**
+ * Checks a watch start revision (a decimal string, "0" for the beginning).
+ * @throws {TypeError}
+ */
+export function checkAfterRevision(prefix: string, afterRevision: string): bigint {
+  if (typeof afterRevision !== 'string' || !/^(0|[1-9][0-9]*)$/.test(afterRevision)) {
+    throw new TypeError(`Cannot watch keys under "${prefix}": afterRevision "${String(afterRevision)}" is not a decimal revision`);
+  }
+  return BigInt(afterRevision);
 }
 
 /** @throws {TypeError} when both a TTL and a lease are given. */

@@ -1,36 +1,51 @@
 /**
- * One `EtcdStore` watch: an optional snapshot (list → ADDED events → onSynced), then an
- * etcd watch stream from the next revision. It owns its gRPC stream and reconnects by
- * itself, resuming after the last revision it delivered, so a reconnect neither loses nor
- * repeats events. (etcd3's own Watcher resumes from the revision in the creation
- * response's header, which skips history that was still being replayed.)
+ * One etcd watch: an optional snapshot (its events, then onSynced), then an etcd watch
+ * stream from the next revision. It owns its gRPC stream and reconnects by itself,
+ * resuming after the last revision it delivered, so a reconnect neither loses nor repeats
+ * events. (etcd3's own Watcher resumes from the revision in the creation response's
+ * header, which skips history that was still being replayed.) `EtcdStore.watch()` uses it
+ * for resources and `EtcdKeyValueStore.watch()` for raw keys; each maps etcd's events to
+ * its own event type.
  *
- *   list ──► ADDED… ──► onSynced ──► stream(create_request start=R+1) ──► events…
- *                                        ▲          │ error / end
- *                                        └─backoff──┘  (gives up after reconnectTimeoutMs)
+ *   snapshot ──► events… ──► onSynced ──► stream(create_request start=R+1) ──► events…
+ *                                              ▲          │ error / end
+ *                                              └─backoff──┘  (gives up after reconnectTimeoutMs)
  * @module
  */
 import type { Etcd3, IDuplexStream, IEvent, IWatchRequest, IWatchResponse } from 'etcd3';
-import { changeToEvent, type StoredChange } from '../codec.ts';
+import type { StoredChange } from '../codec.ts';
 import { CompactedError, DatastoreUnavailableError, isRetryable } from '../errors.ts';
-import type { ListResult, ResourceQuery, WatchEvent, WatchOptions, Watcher } from '../store.ts';
 import { isStaleAuthToken, translateEtcdError } from './translate-error.ts';
 
+/** Where a watch begins and what it delivers. */
+export interface EtcdWatchOptions<E> {
+  /** Watch after this revision; without it the watch starts with `snapshot`. */
+  revision?: string;
+  onEvent(event: E): void;
+  /** After the snapshot's events, with its revision (not called when `revision` is given). */
+  onSynced?(revision: string): void;
+  /** Once, when the watch ends: with the error that ended it, or none after `stop()`. */
+  onClosed?(error?: Error): void;
+}
+
 /** What a watch needs from its store. */
-export interface EtcdWatchDeps {
+export interface EtcdWatchDeps<E> {
   client: Etcd3;
-  query: ResourceQuery;
+  /** The watch in words, for error messages (e.g. `watch IPPool`). */
+  what: string;
   /** The watched key, and the end of the range when it is a prefix. */
   range: { key: Buffer; rangeEnd?: Buffer };
-  options: WatchOptions;
-  /** The store's list, for the snapshot. */
-  list: (query: ResourceQuery) => Promise<ListResult>;
+  options: EtcdWatchOptions<E>;
+  /** Maps one etcd event to a delivered event; undefined skips it. */
+  toEvent: (event: IEvent) => E | undefined;
+  /** Reads the current state as events and the revision they are from (used without `options.revision`). */
+  snapshot?: () => Promise<{ events: E[]; revision: string }>;
   /** Makes the client fetch a new auth token (any unary request does). */
   refreshAuth: () => Promise<void>;
   endpoints: readonly string[];
   reconnectTimeoutMs: number;
   /** Called once when the watch ends, for the store's bookkeeping. */
-  onEnd: (watch: EtcdWatch) => void;
+  onEnd: (watch: EtcdWatch<E>) => void;
 }
 
 type WatchStream = IDuplexStream<IWatchRequest, IWatchResponse>;
@@ -39,9 +54,9 @@ const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 const STOP_TIMEOUT_MS = 2_000;
 
-/** A resumable etcd watch delivering `Store` watch events. */
-export class EtcdWatch implements Watcher {
-  readonly #deps: EtcdWatchDeps;
+/** A resumable etcd watch. */
+export class EtcdWatch<E> {
+  readonly #deps: EtcdWatchDeps<E>;
   readonly #what: string;
   /** The first revision not yet delivered: where a (re)connected stream starts. */
   #next = 0n;
@@ -52,25 +67,25 @@ export class EtcdWatch implements Watcher {
   #outageSince: number | undefined;
   #ended = false;
 
-  constructor(deps: EtcdWatchDeps) {
+  constructor(deps: EtcdWatchDeps<E>) {
     this.#deps = deps;
-    const q = deps.query;
-    this.#what = `watch ${q.kind ?? 'resources'}${q.namespace ? ` in namespace ${q.namespace}` : ''}${q.name ? ` named ${q.name}${q.namePrefix ? '*' : ''}` : ''}`;
+    this.#what = deps.what;
   }
 
   /** Starts delivering; callbacks always run later, never inside this call. */
   start(): void {
     const { revision } = this.#deps.options;
-    if (revision !== undefined) {
-      this.#next = BigInt(revision) + 1n;
+    const { snapshot: takeSnapshot } = this.#deps;
+    if (revision !== undefined || !takeSnapshot) {
+      this.#next = BigInt(revision ?? '0') + 1n;
       this.#connect();
       return;
     }
-    this.#deps.list(this.#deps.query).then(
+    takeSnapshot().then(
       (snapshot) => {
-        for (const resource of snapshot.items) {
+        for (const event of snapshot.events) {
           if (this.#ended) return;
-          this.#emit({ type: 'ADDED', resource, revision: snapshot.revision });
+          this.#emit(event);
         }
         if (this.#ended) return;
         this.#callback(() => this.#deps.options.onSynced?.(snapshot.revision));
@@ -139,8 +154,8 @@ export class EtcdWatch implements Watcher {
       const revision = BigInt(ev.kv.mod_revision);
       if (revision < from) continue;
       if (revision >= next) next = revision + 1n;
-      const event = changeToEvent(toStoredChange(ev), this.#deps.query);
-      if (event) this.#emit(event);
+      const event = this.#deps.toEvent(ev);
+      if (event !== undefined) this.#emit(event);
       if (this.#ended) return;
     }
     this.#next = next;
@@ -195,7 +210,7 @@ export class EtcdWatch implements Watcher {
     stream.cancel();
   }
 
-  #emit(event: WatchEvent): void {
+  #emit(event: E): void {
     this.#callback(() => this.#deps.options.onEvent(event));
   }
 
@@ -228,7 +243,8 @@ export class EtcdWatch implements Watcher {
   }
 }
 
-function toStoredChange(ev: IEvent): StoredChange {
+/** An etcd event in the codec's terms. */
+export function toStoredChange(ev: IEvent): StoredChange {
   const prev = ev.prev_kv ? { value: ev.prev_kv.value.toString(), modRevision: ev.prev_kv.mod_revision } : undefined;
   const key = ev.kv.key.toString();
   if (ev.type === 'Delete') return { key, type: 'delete', revision: ev.kv.mod_revision, prev };

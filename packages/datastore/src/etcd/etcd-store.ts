@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describeKey, type Resource, type ResourceKey } from '@percale/api';
 import { CompareResult, CompareTarget, Etcd3, type IKeyValue, type IOptions } from 'etcd3';
 import {
+  changeToEvent,
   checkRevision,
   checkWatchRevision,
   checkTtlSeconds,
@@ -23,10 +24,10 @@ import {
 } from '../codec.ts';
 import { AlreadyExistsError, CorruptEntryError, isRetryable, NotFoundError, RevisionConflictError } from '../errors.ts';
 import { keyFor, keyRangeFor, parseKey, queryMatches } from '../keys.ts';
-import type { DeleteOptions, ListOptions, ListResult, ResourceQuery, Store, WatchOptions, Watcher, WriteOptions } from '../store.ts';
+import type { DeleteOptions, ListOptions, ListResult, ResourceQuery, Store, WatchEvent, WatchOptions, Watcher, WriteOptions } from '../store.ts';
 import type { KeyValueStore } from '../kv-store.ts';
 import { EtcdKeyValueStore } from './etcd-kv-store.ts';
-import { EtcdWatch } from './etcd-store-watch.ts';
+import { EtcdWatch, toStoredChange } from './etcd-store-watch.ts';
 import { translateEtcdError } from './translate-error.ts';
 
 /** TLS material for etcd: PEM files or inline PEM text (not both styles at once). */
@@ -161,7 +162,7 @@ export class EtcdStore implements Store {
   readonly #endpoints: readonly string[];
   readonly #dialTimeoutMs: number;
   readonly #watchReconnectTimeoutMs: number;
-  readonly #watches = new Set<EtcdWatch>();
+  readonly #watches = new Set<{ stop(): Promise<void> }>();
   #closed = false;
 
   /** @throws {TypeError} for contradictory options or unreadable TLS files. */
@@ -323,12 +324,16 @@ export class EtcdStore implements Store {
     if (options.revision !== undefined) checkWatchRevision(options.revision);
     const range = keyRangeFor(query);
     const start = Buffer.from(range.key);
-    const watch = new EtcdWatch({
+    const watch: EtcdWatch<WatchEvent> = new EtcdWatch({
       client: this.#client,
-      query,
+      what: `watch ${query.kind ?? 'resources'}${query.namespace ? ` in namespace ${query.namespace}` : ''}${query.name ? ` named ${query.name}${query.namePrefix ? '*' : ''}` : ''}`,
       range: { key: start, ...(!range.exact && { rangeEnd: prefixRangeEnd(start) }) },
       options,
-      list: (q) => this.list(q),
+      toEvent: (ev) => changeToEvent(toStoredChange(ev), query),
+      snapshot: async () => {
+        const { items, revision } = await this.list(query);
+        return { events: items.map((resource): WatchEvent => ({ type: 'ADDED', resource, revision })), revision };
+      },
       refreshAuth: () => this.#call({ action: 'authenticate' }, (deadline) => this.#client.kv.range({ key: start, count_only: true }, { deadline })).then(() => undefined),
       endpoints: this.#endpoints,
       reconnectTimeoutMs: this.#watchReconnectTimeoutMs,
@@ -354,7 +359,13 @@ export class EtcdStore implements Store {
 
   /** Raw keys and leases on the same etcd connection (status keys outside the resource tree). */
   keyValues(): KeyValueStore {
-    return new EtcdKeyValueStore(this.#client, (action, run) => this.#call({ action }, run));
+    return new EtcdKeyValueStore({
+      client: this.#client,
+      call: (action, run, revision) => this.#call({ action, revision }, run),
+      endpoints: this.#endpoints,
+      watchReconnectTimeoutMs: this.#watchReconnectTimeoutMs,
+      watches: this.#watches,
+    });
   }
 
   /** Stops every watch and closes the connections. */
