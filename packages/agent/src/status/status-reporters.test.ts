@@ -72,6 +72,11 @@ describe('ProcessStatusReporter over MemoryKeyValueStore', () => {
       list: (p) => kv.list(p),
       delete: (k) => kv.delete(k),
       grantLease: (t) => kv.grantLease(t),
+      leaseTimeToLive: (id) => kv.leaseTimeToLive(id),
+      putIf: (k, v, c, o) => kv.putIf(k, v, c, o),
+      deleteIf: (k, c) => kv.deleteIf(k, c),
+      snapshot: (p) => kv.snapshot(p),
+      watch: (p, o) => kv.watch(p, o),
       put: (k, v, o) => (failures-- > 0 ? Promise.reject(new Error('etcd down')) : kv.put(k, v, o)),
     };
     const warnings: string[] = [];
