@@ -131,6 +131,40 @@ export interface IPPoolInfo {
 
 export type IPSetType = 'net' | 'ip-and-port';
 
+/**
+ * A host's IPv4 VXLAN tunnel endpoint (Felix's `VXLANTunnelEndpointUpdate`), from its Node:
+ * sent only when the Node has both a BGP IPv4 address and `ipv4VXLANTunnelAddr`.
+ */
+export interface VTEP {
+  node: string;
+  /** The host's underlay address (Node `spec.bgp.ipv4Address` without the prefix): outer source/destination. */
+  parentDeviceIP: string;
+  /** The address of the host's `vxlan.calico` (Node `spec.ipv4VXLANTunnelAddr`). */
+  ipv4Addr: string;
+  /** `vxlan.calico`'s MAC: Node `spec.vxlanTunnelMACAddr`, else derived from the node name as Felix does. */
+  mac: string;
+}
+
+/**
+ * A route to a workload address on another host inside an encapsulated pool (Felix's
+ * `RouteUpdate` of type remote-workload with `RouteSource=WorkloadIPs`: OpenStack has no IPAM
+ * blocks). Routes in unencapsulated pools are BIRD's and are not sent.
+ */
+export interface RemoteWorkloadRoute {
+  /** The workload address as a full-length network (`10.65.1.5/32`). */
+  cidr: string;
+  dstNode: string;
+  /** The destination host's underlay IPv4 address, when its Node has one. */
+  dstNodeIP?: string;
+  /** The containing pool's encapsulation. */
+  encap: 'vxlan' | 'ipip';
+  /**
+   * The pool's mode is CrossSubnet and the destination host is on this host's subnet (this
+   * Node's `spec.bgp.ipv4Address` prefix): route it unencapsulated, via the host's address.
+   */
+  sameSubnet: boolean;
+}
+
 /** A message from the calculation graph to the dataplane. */
 export type DataplaneMessage =
   | { type: 'in-sync' }
@@ -150,7 +184,12 @@ export type DataplaneMessage =
   | { type: 'ippool-remove'; id: string }
   /** A host's addresses (from Node resources): BGP and NAT exclusions use them. */
   | { type: 'host-update'; hostname: string; ipv4Address?: string; ipv6Address?: string }
-  | { type: 'host-remove'; hostname: string };
+  | { type: 'host-remove'; hostname: string }
+  /** A host's VXLAN tunnel endpoint (this host's own included: it configures `vxlan.calico`). */
+  | { type: 'vtep-update'; vtep: VTEP }
+  | { type: 'vtep-remove'; node: string }
+  | { type: 'route-update'; route: RemoteWorkloadRoute }
+  | { type: 'route-remove'; cidr: string };
 
 /** A stable string key for a policy ID (maps, logs, chain names). */
 export function policyKey(id: PolicyID): string {

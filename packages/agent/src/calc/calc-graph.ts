@@ -16,6 +16,7 @@ import { LabelInheritanceIndex } from './label-inheritance-index.ts';
 import { LocalEndpointFilter } from './local-endpoint-filter.ts';
 import { PolicyResolver } from './policy-resolver.ts';
 import { RuleScanner } from './rule-scanner.ts';
+import { TunnelRouteResolver } from './tunnel-route-resolver.ts';
 import { ValidationFilter, type ValidationStats, type WorkloadSourceSpoofing } from './validation-filter.ts';
 
 /** How the graph is set up. */
@@ -69,14 +70,16 @@ export class CalcGraph {
     const labels = new LabelInheritanceIndex(hostname, [members, new LocalEndpointFilter(rules)]);
     const passthru = new DataplanePassthru(sequencer);
     const config = new ConfigBatcher(hostname, sequencer);
+    const tunnels = new TunnelRouteResolver(hostname, sequencer);
 
     //  WatchEvent ─▶ ValidationFilter ─▶ Dispatcher ─┬─ WorkloadEndpoint, HostEndpoint,
     //                                                │  NetworkSet, GlobalNetworkSet ──▶ LabelInheritanceIndex
+    //                                                │  (WorkloadEndpoint also ──▶ TunnelRouteResolver: every host's addresses)
     //                                                ├─ Profile ──▶ LabelInheritanceIndex (labels), ActiveRulesCalculator (rules)
     //                                                ├─ NetworkPolicy, GlobalNetworkPolicy ──▶ ActiveRulesCalculator
     //                                                ├─ Tier ──▶ PolicyResolver
-    //                                                ├─ IPPool ──▶ DataplanePassthru
-    //                                                ├─ Node ──▶ DataplanePassthru, ConfigBatcher
+    //                                                ├─ IPPool ──▶ DataplanePassthru, TunnelRouteResolver
+    //                                                ├─ Node ──▶ DataplanePassthru, ConfigBatcher, TunnelRouteResolver
     //                                                └─ FelixConfiguration, ClusterInformation ──▶ ConfigBatcher
     const dispatcher = new Dispatcher();
     // Profile labels before profile rules: an endpoint's inherited labels are settled before
@@ -86,6 +89,7 @@ export class CalcGraph {
     resolver.registerWith(dispatcher);
     passthru.registerWith(dispatcher);
     config.registerWith(dispatcher);
+    tunnels.registerWith(dispatcher);
     this.#filter = new ValidationFilter(hostname, options.workloadSourceSpoofing ?? 'Disabled', dispatcher);
 
     this.#config = config;

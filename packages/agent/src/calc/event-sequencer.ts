@@ -8,7 +8,7 @@
 import {
   endpointKey, policyKey,
   type DataplaneMessage, type EndpointID, type IPPoolInfo, type IPSetType, type LocalEndpoint, type PolicyID,
-  type PolicyRules, type ProfileRules,
+  type PolicyRules, type ProfileRules, type RemoteWorkloadRoute, type VTEP,
 } from '../messages.ts';
 
 interface Pending<T> {
@@ -45,6 +45,8 @@ export class EventSequencer {
   readonly #endpoints = pending<DataplaneMessage>();
   readonly #pools = pending<DataplaneMessage>();
   readonly #hosts = pending<DataplaneMessage>();
+  readonly #vteps = pending<DataplaneMessage>();
+  readonly #routes = pending<DataplaneMessage>();
 
   /** The datastore's merged configuration changed (sent before everything else). */
   onConfigUpdate(config: Record<string, string>): void {
@@ -139,6 +141,26 @@ export class EventSequencer {
     this.#remove(this.#hosts, hostname, { type: 'host-remove', hostname });
   }
 
+  /** A host's VXLAN tunnel endpoint. */
+  onVTEPUpdate(vtep: VTEP): void {
+    this.#update(this.#vteps, vtep.node, { type: 'vtep-update', vtep });
+  }
+
+  /** A host's VXLAN tunnel endpoint went away. */
+  onVTEPRemove(node: string): void {
+    this.#remove(this.#vteps, node, { type: 'vtep-remove', node });
+  }
+
+  /** A route to a workload on another host, in an encapsulated pool. */
+  onRouteUpdate(route: RemoteWorkloadRoute): void {
+    this.#update(this.#routes, route.cidr, { type: 'route-update', route });
+  }
+
+  /** Such a route went away. */
+  onRouteRemove(cidr: string): void {
+    this.#remove(this.#routes, cidr, { type: 'route-remove', cidr });
+  }
+
   /** Returns the buffered changes in dependency order and clears the buffer. */
   flush(): DataplaneMessage[] {
     const out: DataplaneMessage[] = [];
@@ -178,6 +200,11 @@ export class EventSequencer {
     this.#flushUpdates(this.#hosts, out);
     this.#flushRemoves(this.#pools, out);
     this.#flushUpdates(this.#pools, out);
+    // Routes name tunnel endpoints: endpoints arrive before the routes over them and leave after.
+    this.#flushRemoves(this.#routes, out);
+    this.#flushRemoves(this.#vteps, out);
+    this.#flushUpdates(this.#vteps, out);
+    this.#flushUpdates(this.#routes, out);
     if (this.#inSync === 'pending') {
       out.push({ type: 'in-sync' });
       this.#inSync = 'sent';

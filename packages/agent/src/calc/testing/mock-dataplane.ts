@@ -8,7 +8,8 @@
  */
 import {
   endpointKey, policyKey,
-  type DataplaneMessage, type IPPoolInfo, type IPSetType, type LocalEndpoint, type PolicyRules, type ProfileRules, type Rule,
+  type DataplaneMessage, type IPPoolInfo, type IPSetType, type LocalEndpoint, type PolicyRules, type ProfileRules,
+  type RemoteWorkloadRoute, type Rule, type VTEP,
 } from '../../messages.ts';
 
 /** Everything the dataplane holds, in comparable form. */
@@ -21,6 +22,8 @@ export interface DataplaneState {
   endpoints: Record<string, LocalEndpoint>;
   pools: Record<string, IPPoolInfo>;
   hosts: Record<string, { ipv4Address?: string; ipv6Address?: string }>;
+  vteps: Record<string, VTEP>;
+  routes: Record<string, RemoteWorkloadRoute>;
 }
 
 function ruleSets(rule: Rule): string[] {
@@ -46,6 +49,8 @@ export class MockDataplane {
   readonly #endpoints = new Map<string, LocalEndpoint>();
   readonly #pools = new Map<string, IPPoolInfo>();
   readonly #hosts = new Map<string, { ipv4Address?: string; ipv6Address?: string }>();
+  readonly #vteps = new Map<string, VTEP>();
+  readonly #routes = new Map<string, RemoteWorkloadRoute>();
   /** Every message applied, in order. */
   readonly log: DataplaneMessage[] = [];
 
@@ -137,6 +142,18 @@ export class MockDataplane {
       case 'host-remove':
         if (!this.#hosts.delete(msg.hostname)) fail(`unknown host ${msg.hostname}`);
         break;
+      case 'vtep-update':
+        this.#vteps.set(msg.vtep.node, msg.vtep);
+        break;
+      case 'vtep-remove':
+        if (!this.#vteps.delete(msg.node)) fail(`unknown VTEP ${msg.node}`);
+        break;
+      case 'route-update':
+        this.#routes.set(msg.route.cidr, msg.route);
+        break;
+      case 'route-remove':
+        if (!this.#routes.delete(msg.cidr)) fail(`unknown route ${msg.cidr}`);
+        break;
     }
   }
 
@@ -152,6 +169,8 @@ export class MockDataplane {
       endpoints: sorted(this.#endpoints),
       pools: sorted(this.#pools),
       hosts: sorted(this.#hosts),
+      vteps: sorted(this.#vteps),
+      routes: sorted(this.#routes),
     };
   }
 }

@@ -1,0 +1,278 @@
+/**
+ * The encapsulation part of the calculation graph (Felix's `VXLANResolver` plus the remote-
+ * workload half of its `L3RouteResolver` with `RouteSource=WorkloadIPs`, since OpenStack has no
+ * IPAM blocks): every host's VXLAN tunnel endpoint from its Node, and a route for every IPv4
+ * workload address on another host that lies in a pool with `vxlanMode` or `ipipMode` other
+ * than `Never`. Pools without encapsulation are BIRD's business (bgp.md §6.1) and yield nothing.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+
+import type { RemoteWorkloadRoute, VTEP } from '../messages.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type { Update } from './update.ts';
+
+/** Receives tunnel endpoints and routes: the event sequencer. */
+export interface TunnelRouteListener {
+  onVTEPUpdate(vtep: VTEP): void;
+  onVTEPRemove(node: string): void;
+  onRouteUpdate(route: RemoteWorkloadRoute): void;
+  onRouteRemove(cidr: string): void;
+}
+
+type Spec = Record<string, unknown>;
+
+interface NodeInfo {
+  /** Underlay IPv4 address (no prefix). */
+  ipv4?: string;
+  /** The underlay subnet as [network, prefix length], from the address's prefix. */
+  subnet?: readonly [number, number];
+  tunnelAddr?: string;
+  mac?: string;
+}
+
+interface PoolInfo {
+  network: number;
+  prefix: number;
+  encap: 'vxlan' | 'ipip' | undefined;
+  crossSubnet: boolean;
+}
+
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** An IPv4 address as an unsigned 32-bit number, or undefined. */
+export function ipv4ToNumber(text: string): number | undefined {
+  const m = V4.exec(text);
+  if (!m) return undefined;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255 || (m[i]!.length > 1 && m[i]!.startsWith('0'))) return undefined;
+    n = n * 256 + octet;
+  }
+  return n;
+}
+
+/** The network number of `address` under a prefix of `len` bits. */
+export function ipv4Network(address: number, len: number): number {
+  return len === 0 ? 0 : address - (address % 2 ** (32 - len));
+}
+
+/** Parses `a.b.c.d/len` (or a bare address, as /32) into [address, len]. */
+export function parseIPv4Cidr(text: string): [number, number] | undefined {
+  const slash = text.indexOf('/');
+  const address = ipv4ToNumber(slash < 0 ? text : text.slice(0, slash));
+  const len = slash < 0 ? 32 : Number(text.slice(slash + 1));
+  if (address === undefined || !Number.isInteger(len) || len < 0 || len > 32 || (slash >= 0 && !/^\d{1,2}$/.test(text.slice(slash + 1)))) return undefined;
+  return [address, len];
+}
+
+/**
+ * The VTEP MAC Felix uses for a host whose Node names none: `0x66` ("f", a locally
+ * administered unicast address) followed by the first five bytes of SHA-1 of the node name.
+ */
+export function vtepMACForNode(node: string): string {
+  const sha = createHash('sha1').update(node).digest();
+  return [0x66, ...sha.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+// The graph never throws on bad data: a spec that is not an object counts as absent.
+function specOf(update: Update): Spec | undefined {
+  const spec = update.resource?.spec;
+  return typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? (spec as Spec) : undefined;
+}
+
+function encapOf(spec: Spec): { encap: PoolInfo['encap']; crossSubnet: boolean } {
+  const vxlan = typeof spec.vxlanMode === 'string' && spec.vxlanMode !== '' && spec.vxlanMode !== 'Never' ? spec.vxlanMode : undefined;
+  const ipip = typeof spec.ipipMode === 'string' && spec.ipipMode !== '' && spec.ipipMode !== 'Never' ? spec.ipipMode : undefined;
+  // Validation refuses both on one pool; VXLAN wins if a bad pool slipped through.
+  const mode = vxlan ?? ipip;
+  return { encap: vxlan ? 'vxlan' : ipip ? 'ipip' : undefined, crossSubnet: mode === 'CrossSubnet' };
+}
+
+function routeText(r: RemoteWorkloadRoute): string {
+  return `${r.dstNode}|${r.dstNodeIP ?? ''}|${r.encap}|${r.sameSubnet}`;
+}
+
+function vtepText(v: VTEP): string {
+  return `${v.parentDeviceIP}|${v.ipv4Addr}|${v.mac}`;
+}
+
+/** The tunnel-route node. */
+export class TunnelRouteResolver {
+  readonly #hostname: string;
+  readonly #out: TunnelRouteListener;
+  readonly #nodes = new Map<string, NodeInfo>();
+  readonly #pools = new Map<string, PoolInfo>();
+  /** Endpoint key → its node and IPv4 single addresses. */
+  readonly #endpoints = new Map<string, { node: string; ips: string[] }>();
+  /** IPv4 address → keys of the endpoints claiming it (the smallest key wins a duplicate). */
+  readonly #owners = new Map<string, Set<string>>();
+  readonly #sentRoutes = new Map<string, string>();
+  readonly #sentVTEPs = new Map<string, string>();
+  #encapPools = 0;
+
+  constructor(hostname: string, out: TunnelRouteListener) {
+    this.#hostname = hostname;
+    this.#out = out;
+  }
+
+  /** Takes WorkloadEndpoints, IPPools and Nodes. */
+  registerWith(dispatcher: Dispatcher): void {
+    dispatcher.register('WorkloadEndpoint', (u) => this.onEndpointUpdate(u));
+    dispatcher.register('IPPool', (u) => this.onPoolUpdate(u));
+    dispatcher.register('Node', (u) => this.onNodeUpdate(u));
+  }
+
+  /** A workload endpoint changed: its addresses may need routes. */
+  onEndpointUpdate(update: Update): void {
+    const spec = specOf(update);
+    const before = this.#endpoints.get(update.key);
+    const touched = new Set(before?.ips ?? []);
+    for (const ip of before?.ips ?? []) this.#unclaim(ip, update.key);
+    this.#endpoints.delete(update.key);
+    if (spec !== undefined && typeof spec.node === 'string') {
+      const ips: string[] = [];
+      for (const n of Array.isArray(spec.ipNetworks) ? spec.ipNetworks : []) {
+        if (typeof n !== 'string') continue;
+        const parsed = parseIPv4Cidr(n);
+        if (parsed?.[1] !== 32) continue;
+        const ip = n.slice(0, n.includes('/') ? n.indexOf('/') : n.length);
+        ips.push(ip);
+        touched.add(ip);
+        let owners = this.#owners.get(ip);
+        if (!owners) this.#owners.set(ip, (owners = new Set()));
+        owners.add(update.key);
+      }
+      if (ips.length > 0) this.#endpoints.set(update.key, { node: spec.node, ips });
+    }
+    if (this.#encapPools === 0 && this.#sentRoutes.size === 0) return;
+    for (const ip of touched) this.#recompute(ip);
+  }
+
+  /** An IP pool changed: routes in it may appear, change or go. */
+  onPoolUpdate(update: Update): void {
+    const spec = specOf(update);
+    const cidr = typeof spec?.cidr === 'string' ? parseIPv4Cidr(spec.cidr) : undefined;
+    const before = this.#pools.get(update.name);
+    if (before?.encap) this.#encapPools--;
+    this.#pools.delete(update.name);
+    if (spec !== undefined && cidr !== undefined) {
+      const pool: PoolInfo = { network: ipv4Network(cidr[0], cidr[1]), prefix: cidr[1], ...encapOf(spec) };
+      this.#pools.set(update.name, pool);
+      if (pool.encap) this.#encapPools++;
+    }
+    this.#recomputeAll();
+  }
+
+  /** A Node changed: its VTEP, and routes to (or, for this host, from) it. */
+  onNodeUpdate(update: Update): void {
+    const spec = specOf(update);
+    if (spec === undefined) {
+      this.#nodes.delete(update.name);
+    } else {
+      const info: NodeInfo = {};
+      const bgp = typeof spec.bgp === 'object' && spec.bgp !== null ? (spec.bgp as Spec) : undefined;
+      const text = typeof bgp?.ipv4Address === 'string' ? bgp.ipv4Address : undefined;
+      const addr = text === undefined ? undefined : parseIPv4Cidr(text);
+      if (text !== undefined && addr) {
+        info.ipv4 = text.split('/')[0]!;
+        // A bare address says nothing about the subnet: treat it as a /32 (never "same subnet").
+        info.subnet = [ipv4Network(addr[0], addr[1]), addr[1]];
+      }
+      if (typeof spec.ipv4VXLANTunnelAddr === 'string' && ipv4ToNumber(spec.ipv4VXLANTunnelAddr) !== undefined) info.tunnelAddr = spec.ipv4VXLANTunnelAddr;
+      if (typeof spec.vxlanTunnelMACAddr === 'string' && /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(spec.vxlanTunnelMACAddr)) info.mac = spec.vxlanTunnelMACAddr.toLowerCase();
+      this.#nodes.set(update.name, info);
+    }
+    this.#sendVTEP(update.name);
+    this.#recomputeAll();
+  }
+
+  #sendVTEP(node: string): void {
+    const info = this.#nodes.get(node);
+    const sent = this.#sentVTEPs.get(node);
+    if (info?.ipv4 === undefined || info.tunnelAddr === undefined) {
+      if (sent !== undefined) {
+        this.#sentVTEPs.delete(node);
+        this.#out.onVTEPRemove(node);
+      }
+      return;
+    }
+    const vtep: VTEP = { node, parentDeviceIP: info.ipv4, ipv4Addr: info.tunnelAddr, mac: info.mac ?? vtepMACForNode(node) };
+    const text = vtepText(vtep);
+    if (sent === text) return;
+    this.#sentVTEPs.set(node, text);
+    this.#out.onVTEPUpdate(vtep);
+  }
+
+  #unclaim(ip: string, key: string): void {
+    const owners = this.#owners.get(ip);
+    if (!owners) return;
+    owners.delete(key);
+    if (owners.size === 0) this.#owners.delete(ip);
+  }
+
+  #recomputeAll(): void {
+    if (this.#encapPools === 0) {
+      for (const cidr of this.#sentRoutes.keys()) this.#out.onRouteRemove(cidr);
+      this.#sentRoutes.clear();
+      return;
+    }
+    const seen = new Set<string>();
+    for (const ip of this.#owners.keys()) {
+      seen.add(`${ip}/32`);
+      this.#recompute(ip);
+    }
+    for (const cidr of [...this.#sentRoutes.keys()]) {
+      if (seen.has(cidr)) continue;
+      this.#sentRoutes.delete(cidr);
+      this.#out.onRouteRemove(cidr);
+    }
+  }
+
+  #recompute(ip: string): void {
+    const cidr = `${ip}/32`;
+    const route = this.#routeFor(ip);
+    const sent = this.#sentRoutes.get(cidr);
+    if (route === undefined) {
+      if (sent !== undefined) {
+        this.#sentRoutes.delete(cidr);
+        this.#out.onRouteRemove(cidr);
+      }
+      return;
+    }
+    const text = routeText(route);
+    if (sent === text) return;
+    this.#sentRoutes.set(cidr, text);
+    this.#out.onRouteUpdate(route);
+  }
+
+  #routeFor(ip: string): RemoteWorkloadRoute | undefined {
+    const owners = this.#owners.get(ip);
+    if (!owners || owners.size === 0) return undefined;
+    const key = owners.size === 1 ? owners.values().next().value! : [...owners].sort()[0]!;
+    const node = this.#endpoints.get(key)?.node;
+    if (node === undefined || node === this.#hostname) return undefined;
+    const address = ipv4ToNumber(ip)!;
+    let pool: PoolInfo | undefined;
+    for (const p of this.#pools.values()) {
+      if (ipv4Network(address, p.prefix) !== p.network) continue;
+      if (!pool || p.prefix > pool.prefix) pool = p;
+    }
+    if (pool?.encap === undefined) return undefined;
+    const remote = this.#nodes.get(node);
+    const local = this.#nodes.get(this.#hostname);
+    let sameSubnet = false;
+    if (pool.crossSubnet && remote?.ipv4 !== undefined && local?.subnet !== undefined) {
+      const [network, len] = local.subnet;
+      sameSubnet = ipv4Network(ipv4ToNumber(remote.ipv4)!, len) === network;
+    }
+    return {
+      cidr: `${ip}/32`,
+      dstNode: node,
+      ...(remote?.ipv4 !== undefined ? { dstNodeIP: remote.ipv4 } : {}),
+      encap: pool.encap,
+      sameSubnet,
+    };
+  }
+}
