@@ -4,6 +4,7 @@
  * withdrawal when pools, endpoints or Nodes change. The mock dataplane checks message order.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 
 import type { Resource } from '@percale/api';
@@ -11,6 +12,7 @@ import type { WatchEvent } from '@percale/datastore';
 import { CalcGraph } from './calc-graph.ts';
 import { MockDataplane } from './testing/mock-dataplane.ts';
 import { clusterResource, del, HOST, port, put } from './testing/resources.ts';
+import { sha1 } from './sha1.ts';
 import { parseIPv4Cidr, vtepMACForNode } from './tunnel-route-resolver.ts';
 
 function node(name: string, ipv4: string | undefined, extra: Record<string, unknown> = {}): Resource {
@@ -47,6 +49,12 @@ describe('TunnelRouteResolver', () => {
     // sha1("a") = 86f7e437fa…
     assert.match(vtepMACForNode('compute-1'), /^66(:[0-9a-f]{2}){5}$/);
     assert.equal(vtepMACForNode('a'), '66:86:f7:e4:37:fa');
+  });
+
+  it('sha1() equals node:crypto\'s SHA-1 across block boundaries and UTF-8', () => {
+    for (const text of ['', 'a', 'compute-1', 'x'.repeat(55), 'y'.repeat(56), 'z'.repeat(64), 'ü'.repeat(100)]) {
+      assert.equal(Buffer.from(sha1(text)).toString('hex'), createHash('sha1').update(text).digest('hex'), JSON.stringify(text));
+    }
   });
 
   it('parseIPv4Cidr() reads addresses and networks and refuses bad text', () => {

@@ -6,10 +6,9 @@
  * than `Never`. Pools without encapsulation are BIRD's business (bgp.md §6.1) and yield nothing.
  * @module
  */
-import { createHash } from 'node:crypto';
-
 import type { RemoteWorkloadRoute, VTEP } from '../messages.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { sha1 } from './sha1.ts';
 import type { Update } from './update.ts';
 
 /** Receives tunnel endpoints and routes: the event sequencer. */
@@ -72,7 +71,7 @@ export function parseIPv4Cidr(text: string): [number, number] | undefined {
  * administered unicast address) followed by the first five bytes of SHA-1 of the node name.
  */
 export function vtepMACForNode(node: string): string {
-  const sha = createHash('sha1').update(node).digest();
+  const sha = sha1(node);
   return [0x66, ...sha.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
