@@ -5,6 +5,11 @@
  * @module
  */
 
+/** networking-calico's `DEFAULT_BW_BURST`: the bandwidth burst (bits) used when `<dir>_burst_bits` is 0. */
+export const DEFAULT_BW_BURST = 4294967296;
+/** networking-calico's `DEFAULT_PR_BURST`: the packet burst used when `<dir>_burst_packets` is 0. */
+export const DEFAULT_PR_BURST = 5;
+
 /** How to reach etcd (`[calico] etcd_*`, spec §1.1, §2). */
 export interface EtcdConfig {
   /**

@@ -3,7 +3,8 @@
  * region naming rules every other part of the controller keys its data by.
  * @module
  */
-export { loadControllerConfig, normaliseKeystoneUrl, DEFAULT_BW_BURST, DEFAULT_PR_BURST, DEFAULT_NEUTRON_PORT, type LoadControllerConfigOptions } from './load-controller-config.ts';
+export { loadControllerConfig, normaliseKeystoneUrl, DEFAULT_NEUTRON_PORT, type LoadControllerConfigOptions } from './load-controller-config.ts';
+export { DEFAULT_BW_BURST, DEFAULT_PR_BURST } from './controller-config.ts';
 export type {
   ControllerConfig, EtcdConfig, QosConfig, KeystoneCredentials, AuthConfig, ElectionConfig, CompactionConfig, MessagingConfig,
 } from './controller-config.ts';

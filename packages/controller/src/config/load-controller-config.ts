@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, type ConfigProblem } from './config-error.ts';
-import type { AuthConfig, ControllerConfig, KeystoneCredentials, QosConfig } from './controller-config.ts';
+import { DEFAULT_BW_BURST, DEFAULT_PR_BURST, type AuthConfig, type ControllerConfig, type KeystoneCredentials, type QosConfig } from './controller-config.ts';
 import { OsloConfig, problemOrigin, type OsloValue } from './oslo-config.ts';
 import { parseOsloIni, type OsloIniFile } from './oslo-ini.ts';
 import { regionNamespace, regionProblem, regionString } from './region.ts';
@@ -27,10 +27,6 @@ export interface LoadControllerConfigOptions {
   hostname?: string;
 }
 
-/** networking-calico's `DEFAULT_BW_BURST`: the burst used when `<dir>_burst_bits` is 0. */
-export const DEFAULT_BW_BURST = 4294967296;
-/** networking-calico's `DEFAULT_PR_BURST`: the packet burst used when `<dir>_burst_packets` is 0. */
-export const DEFAULT_PR_BURST = 5;
 /** neutron-server's default `bind_port`. */
 export const DEFAULT_NEUTRON_PORT = 9696;
 
