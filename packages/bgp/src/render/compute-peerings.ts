@@ -122,7 +122,9 @@ export function computePeerings(inputs: PeeringInputs): Peering[] {
           address,
           ...(port !== undefined && port !== BGP_PORT ? { port } : {}),
           asNumber: nodeAS(node),
-          internal: nodeAS(node) === localAS,
+          // Calico treats every mesh session as iBGP for export, even between nodes whose own
+          // AS numbers differ.
+          internal: true,
           // Exactly one side of each pair dials: the one whose address sorts after.
           passive: address > mine,
           sourceAddress: mine,

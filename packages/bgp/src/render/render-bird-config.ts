@@ -132,7 +132,7 @@ export function renderBird(inputs: BgpInputs): RenderedBirdConfig {
     }
     const importFilter = namedFilter(p.family, 'import', p.internal, p.filters);
     const exportFilter = namedFilter(p.family, 'export', p.internal, p.filters);
-    peerBlocks.push(...peerProtocol(p, importFilter, exportFilter, inputs, warnings), '');
+    peerBlocks.push(...peerProtocol(p, importFilter, exportFilter, settings.bindNodeIP, inputs, warnings), '');
   }
   line('# --- import and export filters of the BGP sessions ---');
   for (const name of [...named.keys()].sort()) line(...named.get(name)!, '');
@@ -353,12 +353,16 @@ function birdString(text: string): string | undefined {
   return /["\\\n\r]/.test(text) ? undefined : `"${text}"`;
 }
 
-function peerProtocol(p: Peering, importFilter: string, exportFilter: string, inputs: BgpInputs, warnings: string[]): string[] {
+function peerProtocol(
+  p: Peering, importFilter: string, exportFilter: string, bindNodeIP: boolean, inputs: BgpInputs, warnings: string[],
+): string[] {
   const s = suffix(p.family);
   const out = [`protocol bgp ${p.name} from bgp_template${s} {`];
   out.push(`  neighbor ${p.address}${p.port ? ` port ${p.port}` : ''} as ${p.asNumber};`);
   if (p.localASNumber !== undefined) out.push(`  local as ${p.localASNumber};`);
   if (p.sourceAddress) out.push(`  source address ${p.sourceAddress};`);
+  // bindMode NodeIP: BIRD 2 has no global listen address; each session binds its own socket.
+  if (bindNodeIP && p.sourceAddress) out.push('  strict bind on;');
   if (p.ttlSecurity) out.push('  ttl security on;', `  multihop ${p.ttlSecurity};`);
   else out.push('  ttl security off;', '  multihop;');
   if (p.passive) out.push('  passive on;');
