@@ -1,0 +1,173 @@
+/**
+ * The per-object syncs that follow Neutron's notifications (spec §4.8, §5.6, §6.2, §9.3): for
+ * one port, security group or subnet, read the datastore's revision, re-read the object from
+ * Neutron, and write or delete under compare-and-swap, up to five attempts. Unlike
+ * networking-calico, nothing is rewritten when the stored data is already right.
+ * @module
+ */
+import type { Resource } from '@percale/api';
+import { isNotFound } from '@percale/datastore';
+import { casOne } from './cas-writer.ts';
+import { buildEndpoint, buildPolicy, endpointNameFor, isEndpointPort, POLICY_PREFIX, subnetEntry, subnetPrefix } from './desired.ts';
+import type { EndpointIndex } from './endpoint-index.ts';
+import { readContextFor, type PortContext, type ProjectCache } from './port-context.ts';
+import { endpointMatches, mergeForUpdate } from './resync.ts';
+import { sameContent } from './same-content.ts';
+import { migratingTo, wantsSlot } from './slots.ts';
+import { MAX_CAS_ATTEMPTS, type SyncEnv } from './sync-env.ts';
+import type { NeutronPort, NeutronSecurityGroup } from '../neutron/types.ts';
+
+/** What one sync did, for logs and tests. */
+export type SyncOutcome = 'written' | 'deleted' | 'unchanged' | 'absent' | 'gave-up';
+
+/** Listens to what the syncs learn of Neutron (the notification router keeps its lookup tables with it). */
+export interface DynamicSyncObserver {
+  securityGroup?(id: string, group: NeutronSecurityGroup | undefined): void;
+}
+
+export class DynamicSync {
+  readonly #env: SyncEnv;
+  readonly #index: EndpointIndex;
+  readonly #projects: ProjectCache;
+  readonly #observer: DynamicSyncObserver;
+
+  constructor(env: SyncEnv, index: EndpointIndex, projects: ProjectCache, observer: DynamicSyncObserver = {}) {
+    this.#env = env;
+    this.#index = index;
+    this.#projects = projects;
+    this.#observer = observer;
+  }
+
+  /**
+   * Syncs every endpoint slot of a port: the hosts it has endpoints on now (from the index)
+   * and the hosts Neutron says it should be on. Resolves each slot's outcome by name.
+   */
+  async syncPort(portId: string): Promise<Map<string, SyncOutcome>> {
+    const slots = this.#index.slotsOf(portId);
+    const port = await this.#env.neutron.getPort(portId);
+    if (port && isEndpointPort(port)) {
+      for (const host of [port['binding:host_id'], migratingTo(port)]) {
+        const name = host ? endpointNameFor(host, port) : undefined;
+        if (name) slots.set(name, host!);
+      }
+    }
+    const outcomes = new Map<string, SyncOutcome>();
+    await Promise.all([...slots].map(async ([name, host]) => outcomes.set(name, await this.syncSlot(portId, name, host))));
+    return outcomes;
+  }
+
+  /** One endpoint slot: `name` should exist iff Neutron's port wants an endpoint on `host` under that name. */
+  async syncSlot(portId: string, name: string, host: string): Promise<SyncOutcome> {
+    const { store, namespace, log } = this.#env;
+    const key = { kind: 'WorkloadEndpoint', namespace, name };
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+      const stored = await this.#get(key);
+      const port = await this.#env.neutron.getPort(portId);
+      const present = port !== undefined && isEndpointPort(port) && wantsSlot(port, host) && endpointNameFor(host, port) === name;
+      if (!present) {
+        if (!stored) {
+          this.#index.remove(name);
+          return 'absent';
+        }
+        if (await casOne(store, { op: 'delete', key, resourceVersion: stored.metadata.resourceVersion! })) {
+          this.#index.remove(name);
+          log.info('Deleted WorkloadEndpoint', { name, port: portId });
+          return 'deleted';
+        }
+        continue;
+      }
+      const ctx = await readContextFor(this.#env.neutron, this.#projects, [port]);
+      // Policy before endpoint, so Felix never sees the endpoint without its rules.
+      await this.#ensurePolicies(port, ctx);
+      const desired = buildEndpoint(port, host, ctx, this.#env);
+      if (stored && endpointMatches(stored, desired)) {
+        this.#index.put(stored);
+        return 'unchanged';
+      }
+      const resource = stored ? mergeForUpdate(stored, desired) : desired;
+      if (await casOne(store, stored ? { op: 'update', resource } : { op: 'create', resource })) {
+        this.#index.put(resource);
+        log.info(stored ? 'Updated WorkloadEndpoint' : 'Created WorkloadEndpoint', { name, port: portId });
+        return 'written';
+      }
+    }
+    log.warn('Gave up syncing a WorkloadEndpoint after repeated compare-and-swap conflicts; the next resync repairs it', { name, port: portId, attempts: MAX_CAS_ATTEMPTS });
+    return 'gave-up';
+  }
+
+  /** Writes the policies of the port's groups that are missing or out of date. */
+  async #ensurePolicies(port: NeutronPort, ctx: PortContext): Promise<void> {
+    await Promise.all(
+      port.security_groups.map(async (sgId) => {
+        const group = ctx.securityGroups.get(sgId);
+        if (!group) return;
+        const stored = await this.#get({ kind: 'NetworkPolicy', namespace: this.#env.namespace, name: POLICY_PREFIX + sgId });
+        if (stored && sameContent(stored.spec, buildPolicy(group, this.#env).spec)) return;
+        await this.syncSecurityGroup(sgId);
+      }),
+    );
+  }
+
+  /** One security group's policy: written from Neutron's rules, or deleted when the group is gone. */
+  async syncSecurityGroup(sgId: string): Promise<SyncOutcome> {
+    const { store, namespace, log } = this.#env;
+    const key = { kind: 'NetworkPolicy', namespace, name: POLICY_PREFIX + sgId };
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+      const stored = await this.#get(key);
+      const group = await this.#env.neutron.getSecurityGroup(sgId);
+      this.#observer.securityGroup?.(sgId, group);
+      if (!group) {
+        if (!stored) return 'absent';
+        if (await casOne(store, { op: 'delete', key, resourceVersion: stored.metadata.resourceVersion! })) {
+          log.info('Deleted NetworkPolicy', { name: key.name });
+          return 'deleted';
+        }
+        continue;
+      }
+      const desired = buildPolicy(group, this.#env);
+      if (stored && sameContent(stored.spec, desired.spec)) return 'unchanged';
+      const resource = stored ? mergeForUpdate(stored, desired) : desired;
+      if (await casOne(store, stored ? { op: 'update', resource } : { op: 'create', resource })) {
+        log.info(stored ? 'Updated NetworkPolicy' : 'Created NetworkPolicy', { name: key.name });
+        return 'written';
+      }
+    }
+    log.warn('Gave up syncing a NetworkPolicy after repeated compare-and-swap conflicts; the next resync repairs it', { securityGroup: sgId, attempts: MAX_CAS_ATTEMPTS });
+    return 'gave-up';
+  }
+
+  /** One subnet's DHCP record: written while DHCP is enabled, deleted otherwise. */
+  async syncSubnet(subnetId: string): Promise<SyncOutcome> {
+    const { kv, log } = this.#env;
+    const key = subnetPrefix(this.#env) + subnetId;
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+      const stored = await kv.get(key);
+      const subnet = await this.#env.neutron.getSubnet(subnetId);
+      const entry = subnet && subnetEntry(subnet, this.#env);
+      if (!entry) {
+        if (!stored) return 'absent';
+        if (await kv.deleteIf(key, { modRevision: stored.modRevision })) {
+          log.info('Deleted subnet record', { key });
+          return 'deleted';
+        }
+        continue;
+      }
+      if (stored?.value === entry.value) return 'unchanged';
+      if ((await kv.putIf(key, entry.value, { modRevision: stored?.modRevision ?? '0' })) !== undefined) {
+        log.info('Wrote subnet record', { key });
+        return 'written';
+      }
+    }
+    log.warn('Gave up syncing a subnet record after repeated compare-and-swap conflicts; the next resync repairs it', { subnet: subnetId, attempts: MAX_CAS_ATTEMPTS });
+    return 'gave-up';
+  }
+
+  async #get(key: { kind: string; namespace: string; name: string }): Promise<Resource | undefined> {
+    try {
+      return await this.#env.store.get(key);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
