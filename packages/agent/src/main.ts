@@ -490,6 +490,8 @@ export async function dataplaneOptions(c: AgentConfig): Promise<Partial<Dataplan
     filterDenyAction: c.NftablesFilterDenyAction.toLowerCase() as DataplaneOptions['filterDenyAction'],
     disableConntrackInvalidCheck: c.DisableConntrackInvalidCheck,
     allowVXLANFromWorkloads: c.AllowVXLANPacketsFromWorkloads,
+    vxlanPort: c.VXLANPort,
+    vxlanEnabled: c.VXLANEnabled === '' ? undefined : c.VXLANEnabled === 'true',
     allowIPIPFromWorkloads: c.AllowIPIPPacketsFromWorkloads,
     workloadSourceSpoofing: c.WorkloadSourceSpoofing || 'Disabled',
     logPrefix: c.LogPrefix,
@@ -498,6 +500,7 @@ export async function dataplaneOptions(c: AgentConfig): Promise<Partial<Dataplan
     natOutgoingAddress: c.NATOutgoingAddress || undefined,
     natPortRange: range ? [Number(range[1]), Number(range[2] ?? range[1])] : undefined,
     natOutgoingExclusions: c.NATOutgoingExclusions || 'IPPoolsOnly',
+    natOutgoingInterfaceFilter: c.IptablesNATOutgoingInterfaceFilter || undefined,
     refreshIntervalMs: c.NftablesRefreshInterval * 1000,
   };
 }

@@ -246,6 +246,55 @@ add element inet pt masq-pools4 { 10.65.0.0/16 }
 `);
   });
 
+  it('apply() keeps every pool, disabled or not, in the pool set and only natOutgoing pools in the masquerade set, per family', async () => {
+    const nft = new FakeNft();
+    const pool = (cidr: string, natOutgoing: boolean, disabled = false): DataplaneMessage =>
+      ({ type: 'ippool-update', id: cidr, pool: { cidr, natOutgoing, disabled, ipipMode: 'Never', vxlanMode: 'Never', disableBGPExport: false } });
+    await started(nft, [pool('10.65.0.0/16', true), pool('10.66.0.0/16', false), pool('10.67.0.0/16', true, true), pool('fd00::/64', true), pool('fd01::/64', false, true), { type: 'in-sync' }]);
+    const elements = (set: string) => [...nft.state.sets.get(set)!.elements.keys()];
+    assert.deepEqual(elements('pools4'), ['10.65.0.0/16', '10.66.0.0/16', '10.67.0.0/16']);
+    assert.deepEqual(elements('masq-pools4'), ['10.65.0.0/16', '10.67.0.0/16']);
+    assert.deepEqual(elements('pools6'), ['fd00::/64', 'fd01::/64']);
+    assert.deepEqual(elements('masq-pools6'), ['fd00::/64']);
+    assert.equal(nft.state.chains.get('nat-outgoing')!.rules.length, 2);
+  });
+
+  it('apply() adds the VXLAN chains and allowed-source set while an IPv4 pool uses VXLAN, and removes them after', async () => {
+    const nft = new FakeNft();
+    const dp = await started(nft);
+    assert.equal(nft.state.chains.has('tunnel-input'), false);
+    const vxlanPool = (mode: string): DataplaneMessage =>
+      ({ type: 'ippool-update', id: 'pool1', pool: { cidr: '10.65.0.0/16', natOutgoing: false, disabled: false, ipipMode: 'Never', vxlanMode: mode, disableBGPExport: false } });
+    dp.onMessage(vxlanPool('Always'));
+    dp.onMessage({ type: 'vtep-update', vtep: { node: 'compute-1', parentDeviceIP: '10.0.0.1', ipv4Addr: '10.65.255.1', mac: '66:00:00:00:00:01' } });
+    dp.onMessage({ type: 'vtep-update', vtep: { node: 'compute-2', parentDeviceIP: '10.0.0.2', ipv4Addr: '10.65.255.2', mac: '66:00:00:00:00:02' } });
+    await dp.apply();
+    assert.equal(lastTx(nft), `table inet pt {
+\tset vxlan-sources4 { type ipv4_addr; flags interval; }
+\tchain tunnel-raw {
+\t\ttype filter hook prerouting priority -300; policy accept;
+\t\tudp dport 4789 fib daddr type local notrack comment "pc:<h>; VXLAN is not connection-tracked"
+\t}
+\tchain tunnel-input {
+\t\ttype filter hook input priority 0; policy accept;
+\t\tip saddr @vxlan-sources4 udp dport 4789 fib daddr type local counter accept comment "pc:<h>; Allow VXLAN packets from allowed hosts"
+\t\tudp dport 4789 fib daddr type local counter drop comment "pc:<h>; Drop VXLAN packets from non-allowed hosts"
+\t}
+\tchain tunnel-snat {
+\t\ttype nat hook postrouting priority 110; policy accept;
+\t\toifname "vxlan.calico" fib saddr . oif type != local fib saddr type local counter masquerade comment "pc:<h>; Host traffic into the tunnel leaves from the tunnel address"
+\t}
+}
+add element inet pt vxlan-sources4 { 10.0.0.1, 10.0.0.2 }
+`);
+    dp.onMessage({ type: 'vtep-remove', node: 'compute-2' });
+    await dp.apply();
+    assert.equal(lastTx(nft), 'delete element inet pt vxlan-sources4 { 10.0.0.2 }\n');
+    dp.onMessage(vxlanPool('Never'));
+    await dp.apply();
+    assert.deepEqual([nft.state.chains.has('tunnel-input'), nft.state.chains.has('tunnel-snat'), nft.state.sets.has('vxlan-sources4')], [false, false, false]);
+  });
+
   it('apply() of a restarted agent fed the same messages reads the table and writes nothing', async () => {
     const nft = new FakeNft();
     (await started(nft)).close();

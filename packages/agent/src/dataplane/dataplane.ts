@@ -7,7 +7,8 @@
  *   DataplaneMessage ─▶ onMessage ─▶ IPSetManager ─┐
  *                                  PolicyManager  ─┤ completeDeferredWork
  *                                  EndpointManager─┤ (policy first: endpoints
- *                                  NATManager     ─┘  check which chains exist)
+ *                                  NATManager     ─┤  check which chains exist)
+ *                                  TunnelManager  ─┘
  *                                                   ▼
  *                                    NftTable (desired vs kernel) ─▶ nft -f
  * @module
@@ -24,6 +25,7 @@ import { NATManager } from './nat-manager.ts';
 import { resolveDataplaneOptions, type DataplaneOptions } from './options.ts';
 import { PolicyManager } from './policy-manager.ts';
 import { familiesOf, staticChains, staticSets } from './static-chains.ts';
+import { TunnelManager } from './tunnel-manager.ts';
 
 /** What the dataplane needs from its surroundings. */
 export interface DataplaneDeps {
@@ -79,6 +81,7 @@ export class Dataplane {
   readonly #policies: PolicyManager;
   readonly #endpoints: EndpointManager;
   readonly #nat: NATManager;
+  readonly #tunnels: TunnelManager;
   readonly #managers: readonly Manager[];
   readonly #reported = new Map<string, { id: EndpointID; status: string; reason: string | undefined }>();
   readonly #unsettled = new Set<string>();
@@ -109,9 +112,10 @@ export class Dataplane {
     this.#policies = new PolicyManager(this.#table, this.options, this.marks);
     this.#endpoints = new EndpointManager(this.#table, this.options, this.marks, this.#policies, log);
     this.#nat = new NATManager(this.#table, this.options);
+    this.#tunnels = new TunnelManager(this.#table, this.options);
     // Order matters: IP sets and policies before endpoints (endpoint chains check which policy
     // chains exist); the sequencer guarantees the same order for the messages themselves.
-    this.#managers = [this.#ipsets, this.#policies, this.#endpoints, this.#nat];
+    this.#managers = [this.#ipsets, this.#policies, this.#endpoints, this.#nat, this.#tunnels];
   }
 
   /** Records a message from the calculation graph (cheap; no kernel I/O). */
@@ -167,6 +171,7 @@ export class Dataplane {
     this.#endpoints.onReferencesChanged(this.#policies.changedRefs);
     this.#endpoints.completeDeferredWork();
     this.#nat.completeDeferredWork();
+    this.#tunnels.completeDeferredWork();
   }
 
   /** Queues a full read-back of the table before the next write. */

@@ -35,6 +35,8 @@ export interface DataplaneOptions {
   allowIPIPFromWorkloads: boolean;
   /** `VXLANPort` (default 4789). */
   vxlanPort: number;
+  /** `VXLANEnabled`: undefined (the default) follows the IP pools; true/false forces VXLAN rules on/off. */
+  vxlanEnabled: boolean | undefined;
   /** `WorkloadSourceSpoofing` (default `Disabled`); `Any` honours `allowSpoofedSourcePrefixes`. */
   workloadSourceSpoofing: 'Disabled' | 'Any';
   /** `LogPrefix` for `log` rules; `%t`, `%k`, `%n`, `%p` expand (default `calico-packet`). */
@@ -49,6 +51,8 @@ export interface DataplaneOptions {
   natPortRange: readonly [number, number] | undefined;
   /** `NATOutgoingExclusions` (default `IPPoolsOnly`). */
   natOutgoingExclusions: 'IPPoolsOnly' | 'IPPoolsAndHostIPs';
+  /** `IptablesNATOutgoingInterfaceFilter`: natOutgoing only for traffic leaving through this interface (`+` = any suffix). */
+  natOutgoingInterfaceFilter: string | undefined;
   /** `NftablesRefreshInterval` in ms; 0 disables the periodic read-back (default 180 000). */
   refreshIntervalMs: number;
 }
@@ -69,6 +73,7 @@ export const DEFAULT_DATAPLANE_OPTIONS: Readonly<DataplaneOptions> = Object.free
   allowVXLANFromWorkloads: false,
   allowIPIPFromWorkloads: false,
   vxlanPort: 4789,
+  vxlanEnabled: undefined,
   workloadSourceSpoofing: 'Disabled',
   logPrefix: 'calico-packet',
   logActionRateLimit: undefined,
@@ -76,6 +81,7 @@ export const DEFAULT_DATAPLANE_OPTIONS: Readonly<DataplaneOptions> = Object.free
   natOutgoingAddress: undefined,
   natPortRange: undefined,
   natOutgoingExclusions: 'IPPoolsOnly',
+  natOutgoingInterfaceFilter: undefined,
   refreshIntervalMs: 180_000,
 } satisfies DataplaneOptions);
 
@@ -103,6 +109,9 @@ export function resolveDataplaneOptions(input: Partial<DataplaneOptions> = {}): 
   if (o.natPortRange !== undefined) {
     const [lo, hi] = o.natPortRange;
     if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && lo <= hi && hi <= 65535)) bad('natPortRange', o.natPortRange, 'must be 1 ≤ min ≤ max ≤ 65535');
+  }
+  if (o.natOutgoingInterfaceFilter !== undefined && !/^[A-Za-z0-9_.-]{1,15}\+?$/.test(o.natOutgoingInterfaceFilter)) {
+    bad('natOutgoingInterfaceFilter', o.natOutgoingInterfaceFilter, 'must be an interface name, optionally ending in "+"');
   }
   if (o.logActionRateLimit !== undefined && !/^\d+\/(second|minute|hour|day)$/.test(o.logActionRateLimit)) bad('logActionRateLimit', o.logActionRateLimit, 'must look like "10/second"');
   if (!Number.isInteger(o.logActionRateLimitBurst) || o.logActionRateLimitBurst < 0) bad('logActionRateLimitBurst', o.logActionRateLimitBurst, 'must be a non-negative integer');

@@ -126,4 +126,9 @@ describe('natOutgoingChain', () => {
   meta l4proto udp ip saddr @masq-pools4 ip daddr != @pools4 ip daddr != @hosts4 return
   ip saddr @masq-pools4 ip daddr != @pools4 ip daddr != @hosts4 counter snat ip to 192.0.2.1 fully-random  # natOutgoing`);
   });
+
+  it('natOutgoingChain() limits masquerading to IptablesNATOutgoingInterfaceFilter, "+" as a prefix match', () => {
+    assert.equal(render({ natOutgoingInterfaceFilter: 'eth+' }, [4]), `chain nat-outgoing
+  oifname "eth*" ip saddr @masq-pools4 ip daddr != @pools4 counter masquerade fully-random  # natOutgoing`);
+  });
 });

@@ -156,7 +156,9 @@ export function natOutgoingChain(options: DataplaneOptions, masqFamilies: Readon
   for (const f of familiesOf(options)) {
     if (!masqFamilies.has(f)) continue;
     const ip = f === 4 ? 'ip' : 'ip6';
-    let match = `${ip} saddr @${S.masqPools(f)} ${ip} daddr != @${S.allPools(f)}`;
+    // iptables' `-o eth+` is a prefix match; nft spells it `eth*`.
+    const oif = options.natOutgoingInterfaceFilter;
+    let match = `${oif === undefined ? '' : `oifname "${oif.replace(/\+$/, '*')}" `}${ip} saddr @${S.masqPools(f)} ${ip} daddr != @${S.allPools(f)}`;
     if (options.natOutgoingExclusions === 'IPPoolsAndHostIPs') match += ` ${ip} daddr != @${S.allHosts(f)}`;
     const snatAddr = f === 4 ? options.natOutgoingAddress : undefined;
     const action = (ports?: string) => snatAddr !== undefined
