@@ -1,0 +1,1 @@
+"""Percale's Neutron ML2 mechanism driver (entry point ``percale``)."""
