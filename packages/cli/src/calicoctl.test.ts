@@ -439,9 +439,10 @@ describe('validate, version, datastore checks', () => {
 
   test('main() says plainly which Calico commands Percale does not implement', async () => {
     const { run } = datastore();
-    const r = await run(['node', 'status']);
+    const r = await run(['node', 'run']);
     assert.equal(r.code, 1);
-    assert.match(r.err, /^calicoctl node status is not supported by Percale's calicoctl/);
+    assert.match(r.err, /^calicoctl node run is not supported by Percale's calicoctl/);
+    assert.match((await run(['ipam', 'show'])).err, /^calicoctl ipam show is not supported by Percale's calicoctl/);
     assert.equal((await run(['bogus'])).code, 1);
   });
 

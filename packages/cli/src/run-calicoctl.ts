@@ -14,6 +14,7 @@ import { runDatastoreLock } from './commands/datastore-command.ts';
 import { runDelete } from './commands/delete-command.ts';
 import { runGet } from './commands/get-command.ts';
 import { runLabel } from './commands/label-command.ts';
+import { runNodeStatus } from './commands/node-status.ts';
 import { runPatch } from './commands/patch-command.ts';
 import { runVersion } from './commands/version-command.ts';
 import { runWriteCommand, type WriteAction } from './commands/write-commands.ts';
@@ -176,10 +177,18 @@ function buildProgram(io: CliIO, ctxFor: (level: LogLevel) => CommandContext): C
         const path: string[] = [];
         for (let c: Command | null = self; c && c.parent; c = c.parent) path.unshift(c.name());
         const sub = args.find((a) => !a.startsWith('-'));
-        throw new CommandFailedError(`calicoctl ${[...path, ...(sub ? [sub] : [])].join(' ')} is not supported by Percale's calicoctl, which manages resources in the etcd datastore (create, apply, replace, delete, get, patch, label, validate, version, datastore migrate lock/unlock)`);
+        throw new CommandFailedError(`calicoctl ${[...path, ...(sub ? [sub] : [])].join(' ')} is not supported by Percale's calicoctl, which manages resources in the etcd datastore (create, apply, replace, delete, get, patch, label, validate, version, datastore migrate lock/unlock) and reports BGP sessions (node status)`);
       });
   unsupported(program, 'ipam', 'IP address management');
-  unsupported(program, 'node', 'Calico node management');
+  const nodeCmd = program.command('node').description('Calico node management.');
+  nodeCmd
+    .command('status')
+    .description('Check the status of the Calico node instance: whether Percale runs here, and its BGP sessions.')
+    .option('--bird-socket <path>', 'BIRD control socket (default $PERCALE_BIRD_SOCKET or /var/run/percale/bird.ctl).')
+    .action(async (_opts: Opts, self: Command) => {
+      await runNodeStatus(context(self), { birdSocket: str(self.optsWithGlobals().birdSocket) });
+    });
+  for (const name of ['run', 'diags', 'checksystem']) unsupported(nodeCmd, name, 'Calico node management');
   unsupported(program, 'cluster', 'Access cluster information');
 
   const datastoreCmd = program.command('datastore').description('Calico datastore management.');
