@@ -1,0 +1,213 @@
+/**
+ * Unit tests of the per-object syncs and the notification routing on an in-memory Neutron
+ * and datastore: port slots across host moves and deletes, no needless rewrites, CAS
+ * exhaustion, subnet and group syncs, and how events map to syncs (coalescing included).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryKeyValueStore, MemoryStore, type Store } from '@percale/datastore';
+import { DynamicSync } from './dynamic-sync.ts';
+import { EndpointIndex } from './endpoint-index.ts';
+import { NotificationRouter } from './notification-router.ts';
+import { ProjectCache } from './port-context.ts';
+import { QUIET, type SyncEnv, type SyncLog } from './sync-env.ts';
+import { FakeNeutron, makePort, makeSubnet } from './testing/fake-neutron.ts';
+import type { NeutronNotification } from '../neutron/types.ts';
+
+const QOS = {
+  maxIngressConnectionsPerPort: 0, maxEgressConnectionsPerPort: 0, ingressBurstBits: 0, egressBurstBits: 0,
+  ingressMinburstBytes: 0, egressMinburstBytes: 0, ingressBurstPackets: 0, egressBurstPackets: 0,
+};
+const NS = 'openstack';
+
+function setup(log: SyncLog = QUIET) {
+  const neutron = new FakeNeutron();
+  neutron.networks.set('net-1', { id: 'net-1', name: 'net one', subnets: ['sub-1'] });
+  neutron.subnets.set('sub-1', makeSubnet({ id: 'sub-1', cidr: '10.65.0.0/24', gateway_ip: '10.65.0.1' }));
+  neutron.securityGroups.set('sg-1', {
+    id: 'sg-1', name: 'web',
+    security_group_rules: [{ id: 'rule-1', security_group_id: 'sg-1', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_ip_prefix: null, remote_group_id: null }],
+  });
+  neutron.ports.set('p1', makePort({ id: 'p1', device_id: 'vm1', 'binding:host_id': 'host-a', fixed_ips: [{ subnet_id: 'sub-1', ip_address: '10.65.0.2' }], security_groups: ['sg-1'] }));
+  const store = new MemoryStore();
+  const kv = new MemoryKeyValueStore();
+  const env: SyncEnv = { store, kv, neutron, namespace: NS, regionString: 'no-region', qos: QOS, log };
+  const index = new EndpointIndex();
+  const sync = new DynamicSync(env, index, new ProjectCache(neutron));
+  return { neutron, store, kv, env, index, sync };
+}
+
+async function names(store: Store): Promise<string[]> {
+  return (await store.list({ kind: 'WorkloadEndpoint', namespace: NS })).items.map((r) => r.metadata.name!).sort();
+}
+
+const note = (eventType: string, payload: Record<string, unknown>): NeutronNotification => ({ eventType, payload, timestamp: '', messageId: 'm', receivedAt: 0 });
+
+describe('DynamicSync', () => {
+  it('syncPort() writes the endpoint and its group policy, then follows a host move and a delete', async () => {
+    const { neutron, store, sync } = setup();
+    assert.deepEqual(Object.fromEntries(await sync.syncPort('p1')), { 'host--a-openstack-vm1-p1': 'written' });
+    assert.deepEqual(await names(store), ['host--a-openstack-vm1-p1']);
+    await store.get({ kind: 'NetworkPolicy', namespace: NS, name: 'ossg.default.sg-1' });
+
+    neutron.ports.get('p1')!['binding:host_id'] = 'host-b';
+    assert.deepEqual(Object.fromEntries(await sync.syncPort('p1')), { 'host--a-openstack-vm1-p1': 'deleted', 'host--b-openstack-vm1-p1': 'written' });
+    assert.deepEqual(await names(store), ['host--b-openstack-vm1-p1']);
+
+    neutron.ports.delete('p1');
+    assert.deepEqual(Object.fromEntries(await sync.syncPort('p1')), { 'host--b-openstack-vm1-p1': 'deleted' });
+    assert.deepEqual(await names(store), []);
+  });
+
+  it('syncPort() does not rewrite an endpoint that is already right', async () => {
+    const { store, sync } = setup();
+    await sync.syncPort('p1');
+    const before = (await store.list({})).revision;
+    assert.deepEqual(Object.fromEntries(await sync.syncPort('p1')), { 'host--a-openstack-vm1-p1': 'unchanged' });
+    assert.equal((await store.list({})).revision, before);
+  });
+
+  it('syncPort() keeps the source and writes the destination endpoint during a live migration', async () => {
+    const { neutron, store, sync } = setup();
+    await sync.syncPort('p1');
+    const port = neutron.ports.get('p1')!;
+    port['binding:profile'] = { migrating_to: 'host-c' };
+    port['binding:vif_type'] = 'unbound';
+    await sync.syncPort('p1');
+    assert.deepEqual(await names(store), ['host--a-openstack-vm1-p1', 'host--c-openstack-vm1-p1']);
+    port['binding:profile'] = {};
+    port['binding:host_id'] = 'host-c';
+    port['binding:vif_type'] = 'tap';
+    await sync.syncPort('p1');
+    assert.deepEqual(await names(store), ['host--c-openstack-vm1-p1']);
+  });
+
+  it('syncSlot() gives up after five compare-and-swap conflicts and logs a warning', async () => {
+    const warnings: string[] = [];
+    const { store, sync } = setup({ ...QUIET, warn: (msg) => warnings.push(msg) });
+    let attempts = 0;
+    const create = store.create.bind(store);
+    // Another writer keeps winning the race for the endpoint's key.
+    store.create = (resource, options) => {
+      if (resource.kind !== 'WorkloadEndpoint') return create(resource, options);
+      attempts++;
+      return Promise.reject(Object.assign(new Error('exists'), { code: 'DATASTORE_ALREADY_EXISTS' }));
+    };
+    assert.equal(await sync.syncSlot('p1', 'host--a-openstack-vm1-p1', 'host-a'), 'gave-up');
+    assert.equal(attempts, 5);
+    assert.equal(warnings.filter((w) => w.startsWith('Gave up syncing a WorkloadEndpoint')).length, 1);
+  });
+
+  it('syncSubnet() writes the record while DHCP is on and deletes it when it is turned off or the subnet goes', async () => {
+    const { neutron, kv, sync } = setup();
+    const key = '/calico/dhcp/v2/no-region/subnet/sub-1';
+    assert.equal(await sync.syncSubnet('sub-1'), 'written');
+    assert.equal((await kv.get(key))?.value, '{"network_id": "net-1", "cidr": "10.65.0.0/24", "host_routes": [], "gateway_ip": "10.65.0.1"}');
+    assert.equal(await sync.syncSubnet('sub-1'), 'unchanged');
+    neutron.subnets.get('sub-1')!.enable_dhcp = false;
+    assert.equal(await sync.syncSubnet('sub-1'), 'deleted');
+    neutron.subnets.delete('sub-1');
+    assert.equal(await sync.syncSubnet('sub-1'), 'absent');
+  });
+
+  it('syncSecurityGroup() rewrites the policy after a rule change and deletes it with the group', async () => {
+    const { neutron, store, sync } = setup();
+    assert.equal(await sync.syncSecurityGroup('sg-1'), 'written');
+    neutron.securityGroups.get('sg-1')!.security_group_rules[0]!.port_range_max = 81;
+    assert.equal(await sync.syncSecurityGroup('sg-1'), 'written');
+    const policy = await store.get({ kind: 'NetworkPolicy', namespace: NS, name: 'ossg.default.sg-1' });
+    assert.deepEqual((policy.spec!.ingress as Array<{ destination: unknown }>)[0]!.destination, { ports: ['80:81'] });
+    neutron.securityGroups.delete('sg-1');
+    assert.equal(await sync.syncSecurityGroup('sg-1'), 'deleted');
+  });
+});
+
+describe('NotificationRouter', () => {
+  function routed() {
+    const s = setup();
+    const calls: string[] = [];
+    const sync = {
+      syncPort: async (id: string) => void calls.push(`port:${id}`),
+      syncSubnet: async (id: string) => void calls.push(`subnet:${id}`),
+      syncSecurityGroup: async (id: string) => void calls.push(`sg:${id}`),
+    } as unknown as DynamicSync;
+    const router = new NotificationRouter({ sync, index: s.index, log: QUIET });
+    return { ...s, router, calls };
+  }
+
+  const cases: Array<[string, NeutronNotification[], string[]]> = [
+    ['port create', [note('port.create.end', { port: { id: 'p1' } })], ['port:p1']],
+    ['port delete by id', [note('port.delete.end', { port_id: 'p9' })], ['port:p9']],
+    ['bulk port create', [note('port.create.end', { ports: [{ id: 'a' }, { id: 'b' }] })], ['port:a', 'port:b']],
+    ['start events are ignored', [note('port.create.start', { port: { id: 'p1' } })], []],
+    ['rule create names its group', [note('security_group_rule.create.end', { security_group_rule: { id: 'r9', security_group_id: 'sg-2' } })], ['sg:sg-2']],
+    [
+      'rule delete with only the rule id uses the group learned at create',
+      [note('security_group_rule.create.end', { security_group_rule: { id: 'r9', security_group_id: 'sg-2' } }), note('security_group_rule.delete.end', { security_group_rule_id: 'r9' })],
+      ['sg:sg-2', 'sg:sg-2'],
+    ],
+    ['subnet update', [note('subnet.update.end', { subnet: { id: 's1' } })], ['subnet:s1']],
+    [
+      'floating IP moved from one port to another syncs both',
+      [note('floatingip.create.end', { floatingip: { id: 'f1', port_id: 'pa' } }), note('floatingip.update.end', { floatingip: { id: 'f1', port_id: 'pb' } })],
+      ['port:pa', 'port:pa', 'port:pb'],
+    ],
+    [
+      'floating IP deleted by id syncs its last port',
+      [note('floatingip.create.end', { floatingip: { id: 'f1', port_id: 'pa' } }), note('floatingip.delete.end', { floatingip_id: 'f1' })],
+      ['port:pa', 'port:pa'],
+    ],
+  ];
+  for (const [name, events, expected] of cases) {
+    it(`handle() routes ${name}`, async () => {
+      const { router, calls } = routed();
+      for (const e of events) {
+        router.handle(e);
+        await router.idle();
+      }
+      assert.deepEqual(calls.sort(), [...expected].sort());
+    });
+  }
+
+  it('handle() syncs the ports of a renamed network, found through the endpoints', async () => {
+    const { router, calls, sync: _unused, ...s } = routed();
+    const real = new DynamicSync(s.env, s.index, new ProjectCache(s.neutron));
+    await real.syncPort('p1');
+    router.handle(note('network.update.end', { network: { id: 'net-1', name: 'renamed' } }));
+    router.handle(note('network.update.end', { network: { id: 'net-other' } }));
+    await router.idle();
+    assert.deepEqual(calls, ['port:p1']);
+  });
+
+  it('handle() coalesces a burst of events for one port and never runs two syncs of it at once', async () => {
+    const { index } = setup();
+    let running = 0;
+    let maxRunning = 0;
+    let runs = 0;
+    const sync = {
+      syncPort: async () => {
+        runs++;
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+      },
+    } as unknown as DynamicSync;
+    const router = new NotificationRouter({ sync, index, log: QUIET });
+    for (let i = 0; i < 20; i++) router.handle(note('port.update.end', { port: { id: 'p1' } }));
+    await router.idle();
+    assert.equal(maxRunning, 1);
+    assert.ok(runs <= 2, `${runs} runs for a burst of 20`);
+  });
+
+  it('queue.pause() holds syncs until resume()', async () => {
+    const { router, calls } = routed();
+    router.queue.pause();
+    router.handle(note('port.create.end', { port: { id: 'p1' } }));
+    await router.idle();
+    assert.deepEqual(calls, []);
+    router.queue.resume();
+    await router.idle();
+    assert.deepEqual(calls, ['port:p1']);
+  });
+});
