@@ -20,12 +20,13 @@ export interface ConfigProblem {
   reason: string;
 }
 
-/** `[calico] openstack_region "RegionOne" (/etc/neutron/neutron.conf line 12): must be …` */
+/** `[calico] openstack_region "RegionOne" (/etc/neutron/neutron.conf line 12): must be …`, or `<file> line 3: <reason>`. */
 export function describeConfigProblem(p: ConfigProblem): string {
   const where = p.section !== undefined && p.option !== undefined ? `[${p.section}] ${p.option}` : p.section !== undefined ? `[${p.section}]` : '';
   const value = p.value === undefined ? '' : ` ${JSON.stringify(p.value)}`;
   const origin = p.envVar ? `environment variable ${p.envVar}` : p.file ? (p.line ? `${p.file} line ${p.line}` : p.file) : '';
-  const head = `${where}${value}${origin ? `${where || value ? ' ' : ''}(${origin})` : ''}`;
+  // A problem with the file itself names just the file: `/etc/neutron/neutron.conf line 3: …`.
+  const head = where || value ? `${where}${value}${origin ? ` (${origin})` : ''}` : origin;
   return head ? `${head}: ${p.reason}` : p.reason;
 }
 
