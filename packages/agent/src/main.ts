@@ -521,6 +521,13 @@ export function hostNetworkingConfig(c: AgentConfig): HostNetworkingConfig {
     routeRefreshIntervalMs: c.RouteRefreshInterval * 1000,
     interfaceRefreshIntervalMs: c.InterfaceRefreshInterval * 1000,
     workloadSourceSpoofing: c.WorkloadSourceSpoofing || 'Disabled',
+    vxlan: {
+      hostname: c.FelixHostname,
+      ...(c.VXLANEnabled !== '' && { enabled: c.VXLANEnabled === 'true' }),
+      vni: c.VXLANVNI,
+      port: c.VXLANPort,
+      mtu: c.VXLANMTU,
+    },
   };
 }
 

@@ -12,7 +12,7 @@
  */
 import { endpointKey, type DataplaneMessage, type EndpointID, type LocalEndpoint } from '../../messages.ts';
 import { ConntrackTool, type ConntrackShim } from '../../shims/conntrack.ts';
-import { Iproute2, type KernelLink } from '../../shims/ip.ts';
+import { Iproute2, type KernelLink, type KernelRoute } from '../../shims/ip.ts';
 import type { Exec } from '../../shims/exec.ts';
 import { NetnsSysctl, ProcSysFiles, type Sysctls } from '../../shims/sysctl.ts';
 import { realTimers, type Timers } from '../../shims/timers.ts';
@@ -20,6 +20,8 @@ import { InterfaceMonitor, type InterfaceSource } from '../interfaces/interface-
 import {
   configureInterfaces, globalSysctls, readDefaultRPFilter, type WorkloadSysctlOptions,
 } from '../sysctl/workload-sysctls.ts';
+import { VxlanKernelTools, type VxlanKernel } from '../vxlan/vxlan-kernel.ts';
+import { VxlanManager, type VxlanConfig } from '../vxlan/vxlan-manager.ts';
 import { SILENT_LOG, type DriverLog } from './driver-log.ts';
 import { RouteTable, type RouteKernel, type RouteTarget } from './route-table.ts';
 
@@ -55,6 +57,8 @@ export interface HostNetworkingConfig {
   floatingIPs?: boolean;
   /** Grace period for unexpected routes on new workload interfaces; default 10 s. */
   routeCleanupGracePeriodMs?: number;
+  /** VXLAN (needs `deps.vxlan`); absent: no VXLAN device or tunnel routes are managed. */
+  vxlan?: Omit<VxlanConfig, 'workloadPrefixes'>;
 }
 
 /** The kernel shims and callbacks host networking runs with. */
@@ -63,6 +67,8 @@ export interface HostNetworkingDeps {
   sysctls: Sysctls;
   /** Absent: conntrack entries of addresses that leave an interface are not cleared. */
   conntrack?: ConntrackShim;
+  /** The VXLAN driver's kernel access (used when `config.vxlan` is set). */
+  vxlan?: VxlanKernel;
   timers?: Timers;
   log?: DriverLog;
   /** Something changed that needs an `apply()` (interface events, refresh timers, in-sync). */
@@ -98,10 +104,11 @@ interface EndpointEntry {
  * Creates the real shims, optionally acting on a named network namespace instead of the agent's
  * own (tests; an agent that manages a host namespace from outside).
  */
-export function kernelShims(options: { netns?: string; exec?: Exec } = {}): Pick<HostNetworkingDeps, 'ip' | 'sysctls' | 'conntrack'> {
+export function kernelShims(options: { netns?: string; exec?: Exec } = {}): Pick<HostNetworkingDeps, 'ip' | 'sysctls' | 'conntrack' | 'vxlan'> {
   const { netns, exec } = options;
   return {
     ip: new Iproute2({ netns, exec }),
+    vxlan: new VxlanKernelTools({ netns, exec }),
     sysctls: netns === undefined ? new ProcSysFiles() : new NetnsSysctl({ netns, exec }),
     conntrack: new ConntrackTool({ netns, exec }),
   };
@@ -117,6 +124,7 @@ export class HostNetworking {
   readonly #onStatus: (id: EndpointID, status: EndpointStatus | undefined) => void;
   readonly #routes: RouteTable;
   readonly #monitor: InterfaceMonitor;
+  readonly #vxlan: VxlanManager | undefined;
 
   readonly #endpoints = new Map<string, EndpointEntry>();
   /** Interface → keys of the endpoints naming it; the lowest key owns the interface. */
@@ -143,8 +151,13 @@ export class HostNetworking {
     this.#log = deps.log ?? SILENT_LOG;
     this.#onApplyNeeded = deps.onApplyNeeded ?? (() => {});
     this.#onStatus = deps.onEndpointStatus ?? (() => {});
+    this.#vxlan = config.vxlan && deps.vxlan
+      ? new VxlanManager({ ...config.vxlan, workloadPrefixes: config.interfacePrefixes }, { kernel: deps.vxlan, log: this.#log })
+      : undefined;
+    const vxlan = this.#vxlan;
     this.#routes = new RouteTable({
       ip: deps.ip,
+      ...(vxlan ? { foreign: (r: KernelRoute) => vxlan.owns(r) } : {}),
       conntrack: deps.conntrack,
       workloadPrefixes: config.interfacePrefixes,
       deviceRouteProtocol: config.deviceRouteProtocol,
@@ -233,6 +246,7 @@ export class HostNetworking {
         this.onEndpointRemove(msg.id);
         break;
       default:
+        this.#vxlan?.onMessage(msg);
         break;
     }
   }
@@ -282,6 +296,7 @@ export class HostNetworking {
   /** Makes the next apply re-read and repair all routes (what the refresh timer does). */
   queueRouteResync(): void {
     this.#routes.queueResync();
+    this.#vxlan?.queueResync();
   }
 
   /** Requests a full interface rescan (what the interface refresh timer does). */
@@ -294,6 +309,15 @@ export class HostNetworking {
     let failures = await this.#configureInterfaces();
     const routes = await this.#routes.apply();
     failures += routes.failures;
+    if (this.#vxlan) {
+      try {
+        failures += (await this.#vxlan.apply()).failures;
+      } catch (err) {
+        // Reading the kernel failed; the next apply retries (the manager stays dirty).
+        failures++;
+        this.#log.error('VXLAN apply failed', { error: (err as Error).message });
+      }
+    }
     this.#publishStatuses();
     return { applied: true, failures, rescheduleAfterMs: routes.rescheduleAfterMs };
   }
@@ -411,6 +435,7 @@ export class HostNetworking {
     const delay = interval * (1 + Math.random() * 0.1);
     this.#cancelRefresh = this.#timers.after(delay, () => {
       this.#routes.queueResync();
+      this.#vxlan?.queueResync();
       this.#onApplyNeeded();
       this.#scheduleRouteRefresh();
     });

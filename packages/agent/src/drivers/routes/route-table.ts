@@ -53,6 +53,8 @@ export interface RouteTableOptions {
   log?: DriverLog;
   /** Called after each full read-back with its duration (`felix_route_table_resync_seconds`). */
   onResync?(seconds: number): void;
+  /** Routes another driver owns (the VXLAN driver's protocol-80 routes off workload interfaces): never touched. */
+  foreign?(route: KernelRoute): boolean;
 }
 
 /** One address to route to an interface; `mac` adds a permanent neighbour entry (IPv4 only). */
@@ -137,6 +139,7 @@ export class RouteTable {
   readonly #timers: Timers;
   readonly #log: DriverLog;
   readonly #onResync: ((seconds: number) => void) | undefined;
+  readonly #foreign: ((route: KernelRoute) => boolean) | undefined;
   /** Protocols that mark a route on a workload interface as ours when `RemoveExternalRoutes` is off. */
   readonly #ourProtocols: readonly number[];
   /** Protocols that mark any main-table route as ours. */
@@ -178,6 +181,7 @@ export class RouteTable {
     this.#timers = options.timers ?? realTimers;
     this.#log = options.log ?? SILENT_LOG;
     this.#onResync = options.onResync;
+    this.#foreign = options.foreign;
     // `boot` was Felix's default before it had a protocol of its own, so `boot` routes on
     // workload interfaces stay recognisable as ours.
     this.#ourProtocols = this.#protocol === RouteProtocol.boot
@@ -493,6 +497,7 @@ export class RouteTable {
     for (const route of routeLists.flat()) {
       // The kernel owns each interface's IPv6 link-local route.
       if (route.family === 6 && route.dst === 'fe80::/64') continue;
+      if (this.#foreign?.(route)) continue;
       if (!this.#owns(route) && !this.#desired.has(route.dst)) continue;
       const list = this.#kernel.get(route.dst);
       if (list) list.push(route);
