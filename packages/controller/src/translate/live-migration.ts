@@ -10,18 +10,18 @@ import { API_VERSION, ORCHESTRATOR } from './constants.ts';
 import { endpointName } from './endpoint-name.ts';
 
 /** One side of a migration: Felix's identity of the endpoint at a host. */
-export interface LiveMigrationEndpoint {
+export type LiveMigrationEndpoint = {
   hostname: string;
   orchestratorID: string;
   workloadID: string;
   endpointID: string;
-}
+};
 
 /** The LiveMigration spec. */
-export interface LiveMigrationSpec {
+export type LiveMigrationSpec = {
   source: { workloadEndpoint: LiveMigrationEndpoint };
   target: { workloadEndpoint: LiveMigrationEndpoint };
-}
+};
 
 /**
  * The LiveMigration for `port` moving from `sourceHost` to `destHost`, named like the

@@ -20,28 +20,28 @@ export const NEUTRON_IP_PROTOCOL_MAP: Readonly<Record<string, number>> = {
 };
 
 /** A rule's entity (`source` / `destination`) as written. */
-export interface PolicyEntityRule {
+export type PolicyEntityRule = {
   selector?: string;
   nets?: string[];
   ports?: Array<number | string>;
-}
+};
 
 /** One translated rule, members in networking-calico's order. */
-export interface PolicyRule {
+export type PolicyRule = {
   action: 'Allow';
   ipVersion: 4 | 6;
   protocol?: number | string;
   icmp?: { type?: number; code?: number };
   destination?: PolicyEntityRule;
   source?: PolicyEntityRule;
-}
+};
 
 /** The spec of a security group's policy. */
-export interface SecurityGroupPolicySpec {
+export type SecurityGroupPolicySpec = {
   ingress: PolicyRule[];
   egress: PolicyRule[];
   selector: string;
-}
+};
 
 /** A rule as Neutron may return it; newer Neutron adds address-group remotes. */
 export type SecurityGroupRuleInput = NeutronSecurityGroupRule & { remote_address_group_id?: string | null };

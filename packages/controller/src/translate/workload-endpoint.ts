@@ -39,7 +39,7 @@ export interface WorkloadEndpointContext {
 }
 
 /** A WorkloadEndpoint spec as the controller writes it (networking-calico's members, in its order). */
-export interface OpenStackWorkloadEndpointSpec {
+export type OpenStackWorkloadEndpointSpec = {
   orchestrator: string;
   workload: string;
   node: string;
@@ -53,7 +53,7 @@ export interface OpenStackWorkloadEndpointSpec {
   allowedIps: string[];
   ipNATs?: Array<{ internalIP: string; externalIP: string }>;
   qosControls?: QosControls;
-}
+};
 
 /** The tap interface name of a port: `tap` + the first 11 characters of its id. */
 export function interfaceNameForPort(portId: string): string {
