@@ -45,7 +45,8 @@ export interface KeystoneCredentials {
   authUrl: string;
   username: string;
   password: string;
-  projectName?: string;
+  /** The project the token is scoped to (the service project). */
+  projectName: string;
   userDomainName?: string;
   userDomainId?: string;
   projectDomainName?: string;

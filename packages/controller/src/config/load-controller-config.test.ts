@@ -213,6 +213,7 @@ test('loadControllerConfig() reports every unusable value with file, line, secti
       'calico startup_resync 6',
       'keystone_authtoken username -',
       'keystone_authtoken password -',
+      'keystone_authtoken project_name -',
       'oslo_messaging_rabbit amqp_durable_queues 11',
     ]);
     assert.equal(err.problems[1]!.file, file);
@@ -241,4 +242,14 @@ test('loadControllerConfig() fails on a missing file or directory and on a synta
       return true;
     },
   );
+});
+
+test('loadControllerConfig() brackets an IPv6 etcd host and reads oslo booleans in any spelling', (t) => {
+  const cases: Array<[string, boolean]> = [['yes', true], ['On', true], ['1', true], ['FALSE', false], ['off', false], ['0', false]];
+  for (const [text, expected] of cases) {
+    const dir = tempConfig(t, { 'neutron.conf': `${NOAUTH}[calico]\netcd_host = fd00::2\n[oslo_messaging_rabbit]\namqp_auto_delete = ${text}\n` });
+    const config = loadControllerConfig({ configFiles: [join(dir, 'neutron.conf')] });
+    assert.deepEqual(config.etcd.endpoints, ['http://[fd00::2]:2379']);
+    assert.equal(config.messaging.rabbit.autoDelete, expected, text);
+  }
 });

@@ -167,9 +167,11 @@ function readAuth(reader: OptionReader): AuthConfig {
     authUrl: authUrl && normaliseKeystoneUrl(authUrl),
     username: required('username'),
     password: required('password'),
+    // An unscoped token can neither call Neutron nor list projects.
+    projectName: required('project_name'),
   };
   const optional = [
-    ['projectName', 'project_name'], ['userDomainName', 'user_domain_name'], ['userDomainId', 'user_domain_id'],
+    ['userDomainName', 'user_domain_name'], ['userDomainId', 'user_domain_id'],
     ['projectDomainName', 'project_domain_name'], ['projectDomainId', 'project_domain_id'], ['regionName', 'region_name'],
   ] as const;
   for (const [field, option] of optional) {
