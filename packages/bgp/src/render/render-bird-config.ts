@@ -323,7 +323,12 @@ function staticRoutes(peerings: readonly Peering[]): string[] {
 function templates(settings: BgpSettings, localAS: number): string[] {
   const debug = settings.logLevel === 'debug' ? ['  debug all;'] : settings.logLevel === 'info' ? ['  debug { states, routes, filters, events };'] : [];
   const local = settings.listenPort ? `local port ${settings.listenPort} as ${localAS}` : `local as ${localAS}`;
-  const out = ['# --- BGP ---'];
+  const out = [
+    '# --- BGP ---',
+    '# gateway recursive: next hops resolve through the direct protocol\'s connected routes (same',
+    '# subnet) or learned kernel routes (other subnets); "gateway direct" would need every peer on',
+    '# a shared subnet. Sessions are multihop so peers need not be one hop away.',
+  ];
   for (const family of [4, 6] as const) {
     const s = suffix(family);
     out.push(
