@@ -142,3 +142,10 @@ test('interfaceNameForPort() is "tap" and the first 11 characters of the id', ()
   assert.equal(interfaceNameForPort('a429fb36-04c1-4f6a-a1b3-6e05f3c4f1d0'), 'tapa429fb36-04');
   assert.equal(interfaceNameForPort('short'), 'tapshort');
 });
+
+test('buildWorkloadEndpoint() follows a network change in label and annotation (§11.1 step 16)', () => {
+  const moved = { ...PORT3, network_id: 'calico-other-network-id' };
+  const wep = buildWorkloadEndpoint(moved, 'felix-host-2', fixtureContext({ network: { name: 'my-first-network' } }));
+  assert.equal(wep.metadata.labels!['projectcalico.org/openstack-network-name'], 'my-first-network');
+  assert.deepEqual(wep.metadata.annotations, { 'openstack.projectcalico.org/network-id': 'calico-other-network-id' });
+});
