@@ -1,0 +1,137 @@
+/**
+ * Unit tests of the controller's lifecycle with fakes for the election, the notification source
+ * and Neutron, on the in-memory datastore: start-up resync, events held during it, step-down,
+ * `startup_resync = never`, resync after missed events, and retries of a failed resync.
+ */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, it } from 'node:test';
+import { MemoryKeyValueStore, MemoryStore } from '@percale/datastore';
+import type { NeutronNotification, NotificationSource } from '../neutron/types.ts';
+import type { ResyncResult } from '../sync/resync-result.ts';
+import { QUIET, type SyncEnv } from '../sync/sync-env.ts';
+import { FakeNeutron, makePort } from '../sync/testing/fake-neutron.ts';
+import { NeutronController, type Elector } from './neutron-controller.ts';
+
+const QOS = {
+  maxIngressConnectionsPerPort: 0, maxEgressConnectionsPerPort: 0, ingressBurstBits: 0, egressBurstBits: 0,
+  ingressMinburstBytes: 0, egressMinburstBytes: 0, ingressBurstPackets: 0, egressBurstPackets: 0,
+};
+
+class FakeElector extends EventEmitter implements Elector {
+  started = false;
+  start(): void {
+    this.started = true;
+  }
+  async stop(): Promise<void> {
+    this.emit('follower');
+  }
+}
+
+class FakeSource implements NotificationSource {
+  onEvent: ((n: NeutronNotification) => void) | undefined;
+  closed = false;
+  async start(onEvent: (n: NeutronNotification) => void): Promise<void> {
+    this.onEvent = onEvent;
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+  send(eventType: string, payload: Record<string, unknown>): void {
+    this.onEvent?.({ eventType, payload, timestamp: '', messageId: 'm', receivedAt: 0 });
+  }
+}
+
+function setup(startupResync: 'always' | 'never' = 'always') {
+  const neutron = new FakeNeutron();
+  neutron.ports.set('p1', makePort({ id: 'p1', device_id: 'vm1', 'binding:host_id': 'h1', fixed_ips: [{ subnet_id: 's', ip_address: '10.0.0.2' }] }));
+  const store = new MemoryStore();
+  const env: SyncEnv = { store, kv: new MemoryKeyValueStore(), neutron, namespace: 'openstack', regionString: 'no-region', qos: QOS, log: QUIET };
+  const elector = new FakeElector();
+  const sources: FakeSource[] = [];
+  const missed: Array<() => void> = [];
+  const results: ResyncResult[] = [];
+  const controller = new NeutronController({
+    env,
+    elector,
+    notifications: (onMissed) => {
+      missed.push(onMissed);
+      const s = new FakeSource();
+      sources.push(s);
+      return s;
+    },
+    startupResync,
+    log: QUIET,
+    resyncBackoffMs: { initial: 10, max: 20 },
+    onResync: (r) => results.push(r),
+  });
+  controller.start();
+  const weps = async () => (await store.list({ kind: 'WorkloadEndpoint', namespace: 'openstack' })).items.map((r) => r.metadata.name).sort();
+  return { neutron, store, elector, sources, missed, results, controller, weps };
+}
+
+describe('NeutronController', () => {
+  it('start() waits for leadership, then resyncs and applies events that arrived during the resync', async () => {
+    const { neutron, elector, sources, controller, weps, results } = setup();
+    assert.equal(elector.started, true);
+    await controller.idle();
+    assert.deepEqual(await weps(), [], 'nothing is written before leadership');
+
+    // Neutron is slow: an event arrives while the resync reads it.
+    neutron.delayMs = 20;
+    elector.emit('leader');
+    await new Promise((r) => setTimeout(r, 5));
+    neutron.ports.set('p2', makePort({ id: 'p2', device_id: 'vm2', 'binding:host_id': 'h2' }));
+    sources[0]!.send('port.create.end', { port: { id: 'p2' } });
+    await controller.idle();
+    assert.equal(results.length, 1);
+    assert.deepEqual(await weps(), ['h1-openstack-vm1-p1', 'h2-openstack-vm2-p2']);
+  });
+
+  it('stop() steps down: the source is closed and later events change nothing', async () => {
+    const { neutron, elector, sources, controller, weps } = setup();
+    elector.emit('leader');
+    await controller.idle();
+    await controller.stop();
+    assert.equal(controller.leading, false);
+    assert.equal(sources[0]!.closed, true);
+    neutron.ports.delete('p1');
+    sources[0]!.send('port.delete.end', { port_id: 'p1' });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await weps(), ['h1-openstack-vm1-p1']);
+  });
+
+  it('with startup_resync = never, only events are applied', async () => {
+    const { neutron, elector, sources, controller, weps, results } = setup('never');
+    elector.emit('leader');
+    await controller.idle();
+    assert.deepEqual([results.length, await weps()], [0, []]);
+    neutron.ports.set('p3', makePort({ id: 'p3', device_id: 'vm3', 'binding:host_id': 'h3' }));
+    sources[0]!.send('port.create.end', { port: { id: 'p3' } });
+    await controller.idle();
+    assert.deepEqual(await weps(), ['h3-openstack-vm3-p3']);
+  });
+
+  it('a notification outage that may have lost events leads to one full resync', async () => {
+    const { neutron, elector, missed, controller, weps, results } = setup();
+    elector.emit('leader');
+    await controller.idle();
+    neutron.ports.delete('p1');
+    missed[0]!();
+    missed[0]!();
+    await controller.idle();
+    assert.equal(results.length, 2, 'two requests while idle coalesce into one resync');
+    assert.deepEqual(await weps(), []);
+  });
+
+  it('a failed resync is retried with backoff until it succeeds', async () => {
+    const { neutron, elector, controller, results, weps } = setup();
+    const listPorts = neutron.listPorts.bind(neutron);
+    let failures = 2;
+    neutron.listPorts = (filter) => (failures-- > 0 ? Promise.reject(new Error('Neutron unavailable')) : listPorts(filter));
+    elector.emit('leader');
+    await controller.idle();
+    assert.deepEqual(results.map((r) => r.ok), [false, false, true]);
+    assert.deepEqual(await weps(), ['h1-openstack-vm1-p1']);
+  });
+});
