@@ -72,6 +72,8 @@ export interface BgpSettings {
   readonly routePriority: Readonly<Record<Family, number>>;
   /** Whether BIRD programs routes of pools without encapsulation (`programClusterRoutes`). */
   readonly birdProgramsNoEncapRoutes: boolean;
+  /** `programClusterRoutes` asks BIRD for IPIP routes, which BIRD 2 cannot program (no `krt_tunnel`). */
+  readonly ipipRoutesRequested: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -277,5 +279,6 @@ export function readSettings(configurations: readonly Resource[], nodeName: stri
     prefixAdvertisements,
     routePriority: { 4: priority('ipv4NormalRoutePriority'), 6: priority('ipv6NormalRoutePriority') },
     birdProgramsNoEncapRoutes: program === 'Enabled' || program === 'EnabledNoEncapOnly',
+    ipipRoutesRequested: program === 'Enabled' || program === 'EnabledIPIPOnly',
   };
 }

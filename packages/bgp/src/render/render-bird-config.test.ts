@@ -88,6 +88,14 @@ describe('renderBirdConfig() filters', () => {
     assert.match(text, /if \(net ~ 10\.65\.0\.0\/16\) then \{ reject; \}   # programClusterRoutes/);
   });
 
+  test('renderBirdConfig() warns that BIRD 2 cannot take over IPIP routes', () => {
+    const in_ = { ...exampleA(), pools: [pool('ipip', '10.68.0.0/16', { ipipMode: 'Always' })], configurations: [bgpConfig('default', { programClusterRoutes: 'Enabled' })] };
+    const out = renderBird(in_);
+    rendered.set('programClusterRoutes Enabled with IPIP', out.text);
+    assert.match(out.warnings.join('\n'), /cannot do \(no krt_tunnel\)/);
+    assert.match(out.text, /if \(net ~ 10\.68\.0\.0\/16\) then \{ reject; \}   # IPIP pool/);
+  });
+
   test('renderBirdConfig() shares one named export filter per peer kind and BGPFilter list', () => {
     const in_ = gatewayScenario();
     const text = render('gateway shared filters', in_);

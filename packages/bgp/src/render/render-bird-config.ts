@@ -86,6 +86,9 @@ export function renderBird(inputs: BgpInputs): RenderedBirdConfig {
   const peerings = computePeerings({ self, nodes, peers: inputs.peers, settings });
   const warnings: string[] = [];
   const localAS = self.asNumber ?? settings.asNumber;
+  if (settings.ipipRoutesRequested && pools.some((p) => p.encapsulation === 'ipip')) {
+    warnings.push('BGPConfiguration(default).spec.programClusterRoutes asks BIRD to program IPIP routes, which BIRD 2 cannot do (no krt_tunnel): the agent must own them');
+  }
 
   const functions = renderBgpFilterFunctions(inputs.filters, [4, 6]);
   warnings.push(...functions.warnings);
