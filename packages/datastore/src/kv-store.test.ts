@@ -24,6 +24,22 @@ runKeyValueConformance('MemoryKeyValueStore', async () => {
   };
 });
 
+test('MemoryKeyValueStore() keeps at most historyLimit changes; a watch from before them is compacted', async () => {
+  const kv = new MemoryKeyValueStore({ historyLimit: 10 });
+  const first = await kv.put('/t/h/a', '0');
+  for (let i = 1; i <= 20; i++) await kv.put('/t/h/a', String(i));
+  const compacted = await new Promise<Error>((resolve) => {
+    kv.watch('/t/h/', { afterRevision: first, onEvent: () => undefined, onError: resolve });
+  });
+  assert.equal((compacted as Error & { code?: string }).code, 'DATASTORE_COMPACTED');
+  const { revision } = await kv.snapshot('/t/h/');
+  const recent: string[] = [];
+  const w = kv.watch('/t/h/', { afterRevision: String(Number(revision) - 5), onEvent: (e) => void recent.push(e.type === 'PUT' ? e.entry.value : 'DELETE'), onError: assert.fail });
+  await delay(20);
+  await w.stop();
+  assert.deepEqual(recent, ['16', '17', '18', '19', '20']);
+});
+
 let etcd: LocalEtcd | undefined;
 let store: EtcdStore | undefined;
 before(async () => {

@@ -25,7 +25,7 @@ import { EtcdWatch } from './etcd-store-watch.ts';
 import { prefixRangeEnd } from './etcd-store.ts';
 
 /** Runs one etcd request within the store's time budget, translating failures. */
-export type EtcdCall = <T>(action: string, run: (deadline: number) => Promise<T>, revision?: string) => Promise<T>;
+export type EtcdCall = <T>(action: string, run: (deadline: number) => Promise<T>) => Promise<T>;
 
 /** What the key-value store shares with its `EtcdStore`. */
 export interface EtcdKeyValueStoreDeps {
@@ -35,6 +35,8 @@ export interface EtcdKeyValueStoreDeps {
   watchReconnectTimeoutMs: number;
   /** The store's running watches, stopped when it closes. */
   watches: Set<{ stop(): Promise<void> }>;
+  /** Whether the store has been closed. */
+  isClosed: () => boolean;
 }
 
 // etcd's answer when a lease is gone (expired or revoked).
@@ -117,6 +119,7 @@ export class EtcdKeyValueStore implements KeyValueStore {
 
   watch(prefix: string, options: KeyValueWatchOptions): KeyValueWatch {
     const after = checkAfterRevision(prefix, options.afterRevision);
+    if (this.#deps.isClosed()) throw new Error(`Cannot watch keys under "${prefix}": the EtcdStore has been closed`);
     const start = Buffer.from(prefix);
     const what = `watch keys under ${prefix}`;
     const watch: EtcdWatch<KeyValueEvent> = new EtcdWatch({

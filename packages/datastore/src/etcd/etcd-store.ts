@@ -422,10 +422,11 @@ export class EtcdStore implements Store {
   keyValues(): KeyValueStore {
     return new EtcdKeyValueStore({
       client: this.#client,
-      call: (action, run, revision) => this.#call({ action, revision }, run),
+      call: (action, run) => this.#call({ action }, run),
       endpoints: this.#endpoints,
       watchReconnectTimeoutMs: this.#watchReconnectTimeoutMs,
       watches: this.#watches,
+      isClosed: () => this.#closed,
     });
   }
 

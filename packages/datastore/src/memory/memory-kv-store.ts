@@ -29,6 +29,11 @@ export interface MemoryKeyValueStoreOptions {
   now?: () => number;
   /** How often expiry is checked while a watch runs, so expiries reach watchers unprompted (default 100 ms). */
   expiryCheckMs?: number;
+  /**
+   * Most changes kept for watches; older ones are compacted away as etcd's auto-compaction
+   * would (default 100,000).
+   */
+  historyLimit?: number;
 }
 
 interface HistoryEntry {
@@ -41,6 +46,8 @@ interface MemoryWatch {
   options: KeyValueWatchOptions;
   /** Index of the next history entry to look at. */
   cursor: number;
+  /** The revision delivered up to (for a compaction error's message). */
+  after: number;
   stopped: boolean;
 }
 
@@ -62,7 +69,8 @@ export class MemoryKeyValueStore implements KeyValueStore {
   readonly #values = new Map<string, StoredValue>();
   readonly #leases = new Map<string, LeaseState>();
   readonly #expiryCheckMs: number;
-  /** Every change since the store was made, in revision order (a test store never trims it). */
+  readonly #historyLimit: number;
+  /** Recent changes in revision order, from #compactedRevision on. */
   readonly #history: HistoryEntry[] = [];
   readonly #watches = new Set<MemoryWatch>();
   #expiryTimer: NodeJS.Timeout | undefined;
@@ -74,6 +82,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
   constructor(options: MemoryKeyValueStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#expiryCheckMs = options.expiryCheckMs ?? 100;
+    this.#historyLimit = options.historyLimit ?? 100_000;
   }
 
   async get(key: string): Promise<KeyValueEntry | undefined> {
@@ -115,7 +124,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
 
   watch(prefix: string, options: KeyValueWatchOptions): KeyValueWatch {
     const after = Number(checkAfterRevision(prefix, options.afterRevision));
-    const watch: MemoryWatch = { prefix, options, cursor: 0, stopped: false };
+    const watch: MemoryWatch = { prefix, options, cursor: 0, after, stopped: false };
     if (after + 1 < this.#compactedRevision) {
       setImmediate(() => {
         if (!watch.stopped) options.onError(new CompactedError(String(after), String(this.#compactedRevision)));
@@ -126,16 +135,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
     this.#watches.add(watch);
     this.#expiryTimer ??= setInterval(() => this.#expire(), this.#expiryCheckMs).unref();
     this.#scheduleFlush();
-    return {
-      stop: async () => {
-        watch.stopped = true;
-        this.#watches.delete(watch);
-        if (this.#watches.size === 0) {
-          clearInterval(this.#expiryTimer);
-          this.#expiryTimer = undefined;
-        }
-      },
-    };
+    return { stop: async () => this.#endWatch(watch) };
   }
 
   /**
@@ -143,7 +143,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
    * older revision fails with `CompactedError` (test use).
    */
   compact(revision: string): void {
-    this.#compactedRevision = Math.max(this.#compactedRevision, Number(revision));
+    this.#compactTo(Number(revision));
   }
 
   async leaseTimeToLive(leaseId: string): Promise<number | undefined> {
@@ -218,7 +218,32 @@ export class MemoryKeyValueStore implements KeyValueStore {
 
   #record(event: KeyValueEvent): void {
     this.#history.push({ revision: this.#revision, event });
+    if (this.#history.length > this.#historyLimit * 1.1) this.#compactTo(this.#history[this.#history.length - this.#historyLimit]!.revision);
     if (this.#watches.size > 0) this.#scheduleFlush();
+  }
+
+  /** Drops history before `revision`; a watch that had not yet seen it ends with CompactedError. */
+  #compactTo(revision: number): void {
+    if (revision <= this.#compactedRevision) return;
+    this.#compactedRevision = revision;
+    let drop = 0;
+    while (drop < this.#history.length && this.#history[drop]!.revision < revision) drop++;
+    this.#history.splice(0, drop);
+    for (const watch of this.#watches) {
+      watch.cursor -= drop;
+      if (watch.cursor >= 0) continue;
+      this.#endWatch(watch);
+      setImmediate(() => watch.options.onError(new CompactedError(String(watch.after), String(revision))));
+    }
+  }
+
+  #endWatch(watch: MemoryWatch): void {
+    watch.stopped = true;
+    this.#watches.delete(watch);
+    if (this.#watches.size === 0) {
+      clearInterval(this.#expiryTimer);
+      this.#expiryTimer = undefined;
+    }
   }
 
   #scheduleFlush(): void {
@@ -233,7 +258,8 @@ export class MemoryKeyValueStore implements KeyValueStore {
   /** Hands a watch every recorded change it has not seen, in order. */
   #deliver(watch: MemoryWatch): void {
     while (!watch.stopped && watch.cursor < this.#history.length) {
-      const { event } = this.#history[watch.cursor++]!;
+      const { event, revision } = this.#history[watch.cursor++]!;
+      watch.after = revision;
       const key = event.type === 'PUT' ? event.entry.key : event.key;
       if (!key.startsWith(watch.prefix)) continue;
       try {
