@@ -28,6 +28,7 @@ import { CalcGraph } from './calc/index.ts';
 import { Dataplane } from './dataplane/dataplane.ts';
 import type { DataplaneOptions } from './dataplane/options.ts';
 import { HostNetworking, kernelShims, type HostNetworkingConfig } from './drivers/routes/host-networking.ts';
+import { TunnelAddressAllocator } from './node/tunnel-address-allocator.ts';
 import { CALCULATION_GRAPH, DATAPLANE_MAIN_LOOP, FELIX_STARTUP, HealthAggregator, startHealthServer, type RunningServer } from './health/index.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { endpointKey, type DataplaneMessage, type EndpointID } from './messages.ts';
@@ -269,6 +270,10 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
       else health.setTimeoutOverrides(next.config.HealthTimeoutOverrides);
     };
 
+    // This host's VXLAN tunnel address on its Node (calico-node's job in Calico).
+    const tunnelAddress = new TunnelAddressAllocator({ store, hostname, log });
+    cleanups.push(() => tunnelAddress.stop());
+
     const clusterCounts = new Map<string, number>();
     const syncer = new Syncer(
       store,
@@ -285,6 +290,7 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
               else configResources.set(key, event.resource);
               configCheckPending = true;
             }
+            tunnelAddress.onEvent(event);
             const done = metrics.calcGraphUpdateTime.startTimer();
             parts.calc.onUpdate(event);
             done();
@@ -305,6 +311,7 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
           if (status === 'in-sync' && !calcInSync) {
             calcInSync = true;
             parts.calc.onInSync();
+            tunnelAddress.onInSync();
             checkConfig();
             requestApply();
           }
