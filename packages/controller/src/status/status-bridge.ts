@@ -249,6 +249,7 @@ export class StatusBridge {
       // Neutron notices a dead agent by its missing heartbeats; marking every port of the
       // host down here would turn an etcd outage into a storm of port updates.
       this.#log.error(`Felix on host ${parsed.host} failed to check in.`);
+      this.#reportedRevision.delete(parsed.host);
       return;
     }
     this.#forgetEndpoint(parsed.host, parsed.portId);
