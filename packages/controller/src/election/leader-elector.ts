@@ -246,6 +246,10 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
 
   /** Creates the key on a fresh lease and, if that wins, refreshes it until something fails. */
   async #becomeMaster(signal: AbortSignal): Promise<void> {
+    // A lease from an earlier term can only hold the legacy key by now (the election key
+    // is gone, or we would not be here): drop it rather than let it linger to its TTL.
+    await this.#lease?.revoke().catch(() => undefined);
+    this.#lease = undefined;
     let lease: Lease;
     let created: string | undefined;
     try {
