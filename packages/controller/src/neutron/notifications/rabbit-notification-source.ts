@@ -190,7 +190,8 @@ export class RabbitNotificationSource implements NotificationSource {
     try {
       const channel = await model.createChannel();
       channel.on('error', (err: Error) => lost(`channel error: ${err.message}`));
-      channel.on('close', () => lost('channel closed'));
+      // Deferred: when the connection goes, its own close (with the broker's reason) comes next and is the better report.
+      channel.on('close', () => setImmediate(() => lost('channel closed')));
       await this.#ensureExchange(model, channel);
       await channel.assertQueue(this.#queue, { exclusive: true, autoDelete: true, durable: false });
       for (const key of this.#bindings) await channel.bindQueue(this.#queue, this.#exchange, key);
