@@ -89,6 +89,26 @@ function encapOf(spec: Spec): { encap: PoolInfo['encap']; crossSubnet: boolean }
   return { encap: vxlan ? 'vxlan' : ipip ? 'ipip' : undefined, crossSubnet: mode === 'CrossSubnet' };
 }
 
+/** The IPv4 single addresses of an endpoint's packed value. */
+function ipsOf(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const out: string[] = [];
+  for (const n of value.slice(value.indexOf('\0') + 1).split(',')) {
+    if (!n.endsWith('/32')) continue;
+    const ip = n.slice(0, -3);
+    if (ipv4ToNumber(ip) !== undefined) out.push(ip);
+  }
+  return out;
+}
+
+function claim(owners: Map<string, string | Set<string>>, ip: string, key: string): void {
+  const o = owners.get(ip);
+  if (o === undefined) owners.set(ip, key);
+  else if (typeof o === 'string') {
+    if (o !== key) owners.set(ip, new Set([o, key]));
+  } else o.add(key);
+}
+
 function routeText(r: RemoteWorkloadRoute): string {
   return `${r.dstNode}|${r.dstNodeIP ?? ''}|${r.encap}|${r.sameSubnet}`;
 }
@@ -103,10 +123,17 @@ export class TunnelRouteResolver {
   readonly #out: TunnelRouteListener;
   readonly #nodes = new Map<string, NodeInfo>();
   readonly #pools = new Map<string, PoolInfo>();
-  /** Endpoint key → its node and IPv4 single addresses. */
-  readonly #endpoints = new Map<string, { node: string; ips: string[] }>();
-  /** IPv4 address → keys of the endpoints claiming it (the smallest key wins a duplicate). */
-  readonly #owners = new Map<string, Set<string>>();
+  /**
+   * Endpoint key → `<node>\0<ipNetworks joined by ",">`: one string per endpoint, parsed only
+   * while some pool encapsulates (most OpenStack clouds have none; 100k endpoints then cost ~10 MB
+   * and no parsing).
+   */
+  readonly #endpoints = new Map<string, string>();
+  /**
+   * IPv4 address → the key of the endpoint claiming it, or the keys when several do (the
+   * smallest wins). Built only while some pool encapsulates; a plain string in the common case.
+   */
+  #owners: Map<string, string | Set<string>> | undefined;
   readonly #sentRoutes = new Map<string, string>();
   readonly #sentVTEPs = new Map<string, string>();
   #encapPools = 0;
@@ -127,25 +154,24 @@ export class TunnelRouteResolver {
   onEndpointUpdate(update: Update): void {
     const spec = specOf(update);
     const before = this.#endpoints.get(update.key);
-    const touched = new Set(before?.ips ?? []);
-    for (const ip of before?.ips ?? []) this.#unclaim(ip, update.key);
-    this.#endpoints.delete(update.key);
-    if (spec !== undefined && typeof spec.node === 'string') {
-      const ips: string[] = [];
-      for (const n of Array.isArray(spec.ipNetworks) ? spec.ipNetworks : []) {
-        if (typeof n !== 'string') continue;
-        const parsed = parseIPv4Cidr(n);
-        if (parsed?.[1] !== 32) continue;
-        const ip = n.slice(0, n.includes('/') ? n.indexOf('/') : n.length);
-        ips.push(ip);
-        touched.add(ip);
-        let owners = this.#owners.get(ip);
-        if (!owners) this.#owners.set(ip, (owners = new Set()));
-        owners.add(update.key);
-      }
-      if (ips.length > 0) this.#endpoints.set(update.key, { node: spec.node, ips });
+    let after: string | undefined;
+    if (spec !== undefined && typeof spec.node === 'string' && Array.isArray(spec.ipNetworks) && spec.ipNetworks.length > 0) {
+      after = `${spec.node}\0${spec.ipNetworks.filter((n) => typeof n === 'string').join(',')}`;
     }
-    if (this.#encapPools === 0 && this.#sentRoutes.size === 0) return;
+    if (before === after) return;
+    if (after === undefined) this.#endpoints.delete(update.key);
+    else this.#endpoints.set(update.key, after);
+    const owners = this.#owners;
+    if (owners === undefined) return;
+    const touched = new Set<string>();
+    for (const ip of ipsOf(before)) {
+      touched.add(ip);
+      this.#unclaim(owners, ip, update.key);
+    }
+    for (const ip of ipsOf(after)) {
+      touched.add(ip);
+      claim(owners, ip, update.key);
+    }
     for (const ip of touched) this.#recompute(ip);
   }
 
@@ -204,18 +230,28 @@ export class TunnelRouteResolver {
     this.#out.onVTEPUpdate(vtep);
   }
 
-  #unclaim(ip: string, key: string): void {
-    const owners = this.#owners.get(ip);
-    if (!owners) return;
-    owners.delete(key);
-    if (owners.size === 0) this.#owners.delete(ip);
+  #unclaim(owners: Map<string, string | Set<string>>, ip: string, key: string): void {
+    const o = owners.get(ip);
+    if (o === undefined) return;
+    if (typeof o === 'string') {
+      if (o === key) owners.delete(ip);
+      return;
+    }
+    o.delete(key);
+    if (o.size === 1) owners.set(ip, o.values().next().value!);
   }
 
   #recomputeAll(): void {
     if (this.#encapPools === 0) {
+      this.#owners = undefined;
       for (const cidr of this.#sentRoutes.keys()) this.#out.onRouteRemove(cidr);
       this.#sentRoutes.clear();
       return;
+    }
+    if (this.#owners === undefined) {
+      const owners = new Map<string, string | Set<string>>();
+      for (const [key, value] of this.#endpoints) for (const ip of ipsOf(value)) claim(owners, ip, key);
+      this.#owners = owners;
     }
     const seen = new Set<string>();
     for (const ip of this.#owners.keys()) {
@@ -247,10 +283,11 @@ export class TunnelRouteResolver {
   }
 
   #routeFor(ip: string): RemoteWorkloadRoute | undefined {
-    const owners = this.#owners.get(ip);
-    if (!owners || owners.size === 0) return undefined;
-    const key = owners.size === 1 ? owners.values().next().value! : [...owners].sort()[0]!;
-    const node = this.#endpoints.get(key)?.node;
+    const owners = this.#owners?.get(ip);
+    if (owners === undefined) return undefined;
+    const key = typeof owners === 'string' ? owners : [...owners].sort()[0]!;
+    const value = this.#endpoints.get(key);
+    const node = value?.slice(0, value.indexOf('\0'));
     if (node === undefined || node === this.#hostname) return undefined;
     const address = ipv4ToNumber(ip)!;
     let pool: PoolInfo | undefined;
