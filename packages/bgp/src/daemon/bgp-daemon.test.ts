@@ -137,7 +137,9 @@ describe('BgpDaemon', () => {
     assert.equal(configures, 1, 'BIRD is not asked to reload');
     assert.equal(daemon!.status.healthy, false);
     assert.equal(daemon!.status.lastError?.stage, 'check');
-    assert.match(daemon!.status.lastError!.message, /BIRD rejected the configuration ".*bird\.conf": .*:3:1 syntax error/);
+    const rejected = join(dir, 'bird.conf.rejected');
+    assert.equal(daemon!.status.lastError!.message, `BIRD rejected the configuration "${rejected}": ${rejected}:3:1 syntax error, unexpected CF_SYM_UNDEFINED`);
+    assert.match(await readFile(rejected, 'utf8'), /pool bad/, 'the refused text is kept where the message points');
     await store.delete({ kind: 'IPPool', name: 'bad' });
     await settle();
     assert.equal(daemon!.status.healthy, true);

@@ -7,6 +7,7 @@
  */
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { BirdConfigRejectedError } from '../bird/check-bird-config.ts';
 
 export interface ConfigInstallerOptions {
   /** The installed file BIRD reads (`bird -c`). */
@@ -35,9 +36,15 @@ export class ConfigInstaller {
     }
   }
 
+  /** Where a configuration BIRD refused is kept for inspection (BIRD's line numbers refer to it). */
+  get rejectedPath(): string {
+    return `${this.path}.rejected`;
+  }
+
   /**
    * Stages `text`, has BIRD parse it, then renames it over the installed file.
-   * @throws whatever `check` throws (`BirdConfigRejectedError`); the installed file is untouched then.
+   * @throws {BirdConfigRejectedError} naming `rejectedPath`, where the refused text is kept;
+   *   the installed file is untouched then. Other failures of `check` pass through.
    */
   async install(text: string): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
@@ -46,7 +53,13 @@ export class ConfigInstaller {
     try {
       const staged = join(staging, basename(this.path));
       await writeFile(staged, text, { mode: 0o644 });
-      await this.#check(staged);
+      try {
+        await this.#check(staged);
+      } catch (err) {
+        if (!(err instanceof BirdConfigRejectedError)) throw err;
+        await rename(staged, this.rejectedPath);
+        throw new BirdConfigRejectedError(this.rejectedPath, err.birdMessage.replaceAll(staged, this.rejectedPath));
+      }
       await rename(staged, this.path);
     } finally {
       await rm(staging, { recursive: true, force: true });
