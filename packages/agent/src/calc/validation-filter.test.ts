@@ -65,6 +65,11 @@ describe('ValidationFilter', () => {
     assert.deepEqual(Object.values(dataplane.state().endpoints).map((e) => e.endpoint), ['web-2']);
   });
 
+  it('ValidationFilter keeps a local endpoint with members Felix does not know (networking-calico\'s allowedIps)', () => {
+    const { dataplane } = run([put(port('web-1', { ips: ['10.1.0.1'], spec: { allowedIps: ['10.1.0.9/32'] } }))]);
+    assert.deepEqual(Object.values(dataplane.state().endpoints).map((e) => e.endpoint), ['web-1']);
+  });
+
   it('ValidationFilter keeps a policy whose one rule is broken, failing that rule closed', () => {
     const policy = sgPolicy(REGION_ONE, 'web', {
       ingress: [

@@ -13,6 +13,9 @@ import type { Dispatcher } from './dispatcher.ts';
 import type { Update } from './update.ts';
 import { workloadEndpointProblem } from './workload-endpoint-check.ts';
 
+/** How `validateResource` words a member the schema does not know. */
+const UNKNOWN_FIELD = 'field in document is not recognized';
+
 /** Counts of what the filter has seen, for metrics and tests. */
 export interface ValidationStats {
   /** Resources treated as absent because they are invalid. */
@@ -84,7 +87,9 @@ export class ValidationFilter {
         // refuses spoofing exemptions this host has not enabled.
         const spoofing = spec.allowSpoofedSourcePrefixes;
         if (Array.isArray(spoofing) && spoofing.length > 0 && this.#spoofing !== 'Any') return false;
-        return validateResource(resource).length === 0;
+        // Felix decodes into Go structs, which ignore members they do not know, such as the
+        // `allowedIps` networking-calico writes on every endpoint: only real errors count.
+        return validateResource(resource).every((e) => e.reason.startsWith(UNKNOWN_FIELD));
       }
       case 'NetworkPolicy':
         return !!resource.metadata.namespace;
