@@ -59,6 +59,12 @@ export class TunnelAddressAllocator {
   #again = false;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /**
+   * Whether keeping the current address needs the full workload list (first run, or a workload
+   * event named our address since). Otherwise runs read only the Node, pools and Nodes: at 100k
+   * endpoints a workload list is the expensive part.
+   */
+  #checkWorkloads = true;
 
   constructor(options: TunnelAddressAllocatorOptions) {
     this.#store = options.store;
@@ -89,6 +95,7 @@ export class TunnelAddressAllocator {
       }
     } else if (r.kind === 'WorkloadEndpoint') {
       relevant = this.#current !== undefined && event.type !== 'DELETED' && workloadIPv4s(r).includes(this.#current);
+      if (relevant) this.#checkWorkloads = true;
     }
     if (relevant) this.#schedule();
   }
@@ -134,6 +141,7 @@ export class TunnelAddressAllocator {
       }
       throw new Error(`Node "${this.#hostname}" kept changing during ${this.#maxAttempts} compare-and-swap attempts`);
     } catch (err) {
+      this.#checkWorkloads = true;
       this.#log.warn('Cannot update this host\'s VXLAN tunnel address on its Node; retrying', { error: (err as Error).message, retryInMs: this.#retryMs });
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = setTimeout(() => this.#schedule(), this.#retryMs);
@@ -158,14 +166,17 @@ export class TunnelAddressAllocator {
       return { name: p.metadata.name!, cidr: String(s.cidr ?? ''), vxlanMode: typeof s.vxlanMode === 'string' ? s.vxlanMode : 'Never', disabled: s.disabled === true };
     });
     if (current === undefined && !pools.some((p) => p.vxlanMode !== 'Never' && p.vxlanMode !== '' && !p.disabled)) return true;
-    const [nodes, weps] = await Promise.all([this.#store.list({ kind: 'Node' }), this.#store.list({ kind: 'WorkloadEndpoint' })]);
     const otherNodes = new Map<string, string>();
-    for (const n of nodes.items) {
+    for (const n of (await this.#store.list({ kind: 'Node' })).items) {
       const addr = specOf(n).ipv4VXLANTunnelAddr;
       if (n.metadata.name !== this.#hostname && typeof addr === 'string' && addr !== '') otherNodes.set(n.metadata.name!, addr);
     }
-    const workloadIPs = new Set(weps.items.flatMap(workloadIPv4s));
-    const choice = chooseTunnelAddress({ hostname: this.#hostname, current, pools, otherNodes, workloadIPs });
+    const workloads = async () => new Set((await this.#store.list({ kind: 'WorkloadEndpoint' })).items.flatMap(workloadIPv4s));
+    const checkAll = this.#checkWorkloads || current === undefined;
+    this.#checkWorkloads = false;
+    let choice = chooseTunnelAddress({ hostname: this.#hostname, current, pools, otherNodes, workloadIPs: checkAll ? await workloads() : new Set() });
+    // A new address must avoid every workload's.
+    if (!checkAll && choice.reason !== 'kept') choice = chooseTunnelAddress({ hostname: this.#hostname, current, pools, otherNodes, workloadIPs: await workloads() });
     const mac = typeof spec.vxlanTunnelMACAddr === 'string' && spec.vxlanTunnelMACAddr !== '' ? spec.vxlanTunnelMACAddr : undefined;
     const wantMac = choice.address !== undefined ? (mac ?? vtepMACForNode(this.#hostname)) : mac;
     if (choice.address === current && wantMac === mac) return true;

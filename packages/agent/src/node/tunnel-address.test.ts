@@ -121,3 +121,32 @@ describe('TunnelAddressAllocator', () => {
     await allocator.stop();
   });
 });
+
+describe('TunnelAddressAllocator workload checks', () => {
+  it('onEvent() of a workload taking our tunnel address moves it; other runs do not list workloads', async () => {
+    const store = await seeded({ bgp: { ipv4Address: '10.0.0.1/24' }, ipv4VXLANTunnelAddr: '10.65.0.5' });
+    let workloadLists = 0;
+    const realList = store.list.bind(store);
+    store.list = (q, o) => {
+      if (q.kind === 'WorkloadEndpoint') workloadLists++;
+      return realList(q, o);
+    };
+    const allocator = new TunnelAddressAllocator({ store, hostname: 'compute-1', log: silent });
+    allocator.onEvent({ type: 'ADDED', resource: await store.get({ kind: 'Node', name: 'compute-1' }), revision: '1' });
+    allocator.onInSync();
+    await allocator.reconcileNow();
+    assert.equal(workloadLists, 1, 'the first run checks the workloads');
+    await allocator.reconcileNow();
+    assert.equal(workloadLists, 1, 'later runs that keep the address do not');
+    const vm = await store.create({
+      apiVersion: API, kind: 'WorkloadEndpoint', metadata: { namespace: 'openstack-region-r1', name: 'compute--2-openstack-vm-port' },
+      spec: { node: 'compute-2', orchestrator: 'openstack', workload: 'vm', endpoint: 'port', interfaceName: 'tapport', ipNetworks: ['10.65.0.5/32'] },
+    });
+    allocator.onEvent({ type: 'ADDED', resource: vm, revision: '2' });
+    await allocator.reconcileNow();
+    const spec = await nodeSpec(store);
+    assert.notEqual(spec.ipv4VXLANTunnelAddr, '10.65.0.5');
+    assert.match(String(spec.ipv4VXLANTunnelAddr), /^10\.65\.0\.[2-6]$/);
+    await allocator.stop();
+  });
+});
