@@ -24,6 +24,39 @@ const exec = promisify(execFile);
 
 const RABBIT_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 const NEUTRON_SERVER = '/usr/bin/neutron-server';
+
+/**
+ * neutron-server adapted to SQLite, which allows one writer at a time:
+ * - the RPC and periodic workers Neutron would fork run in the API process (one writing process);
+ * - "database is locked" (a transaction that cannot take the write lock) is raised as oslo.db's
+ *   DBDeadlock, which Neutron already retries with backoff, exactly as for a MySQL deadlock.
+ * Without both, state reports and port creates fail at random whenever they overlap.
+ */
+const SQLITE_SERVER = `
+import sys
+import neutron.cmd.eventlet.server as server  # monkey-patches eventlet before anything else loads
+import sqlalchemy.exc as sqla_exc
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import exc_filters
+from neutron import service
+
+@exc_filters.filters("sqlite", sqla_exc.OperationalError, r".*database is locked")
+def _locked_is_a_deadlock(error, match, engine_name, is_disconnect):
+    raise db_exc.DBDeadlock(error)
+
+def in_process(get_workers):
+    def wrapped(*args, **kwargs):
+        workers = get_workers(*args, **kwargs)
+        for worker in workers:
+            worker._worker_process_count = 0
+        return workers
+    return wrapped
+
+service._get_rpc_workers = in_process(service._get_rpc_workers)
+service._get_plugins_workers = in_process(service._get_plugins_workers)
+sys.argv[0] = "neutron-server"
+sys.exit(server.main())
+`;
 const PYTHON = '/usr/bin/python3';
 const DRIVER_INSTALL = resolve(import.meta.dirname, '../../packages/neutron-driver/install.sh');
 /** RabbitMQ virtual hosts pre-created at boot, one per neutron-server sharing the broker. */
@@ -35,7 +68,7 @@ export const LAB_PROJECT_ID = '11111111111111111111111111111111';
 /** Why the Neutron lab cannot run here, or undefined when it can (root, neutron-server, RabbitMQ, epmd). */
 export async function neutronLabUnavailable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'the Neutron lab needs root (RabbitMQ and neutron-server run as root here)';
-  for (const file of [RABBIT_SERVER, NEUTRON_SERVER, PYTHON, '/usr/bin/neutron-db-manage']) {
+  for (const file of [RABBIT_SERVER, NEUTRON_SERVER, PYTHON]) {
     try {
       await access(file);
     } catch {
@@ -326,7 +359,7 @@ bind_host = 127.0.0.1
 bind_port = ${o.port}
 host = percale-lab
 api_workers = 0
-# Neutron forks at least one RPC worker; state reports are consumed there too.
+# Forced into the API process by the lab's launcher (SQLite tolerates one writing process).
 rpc_workers = 1
 rpc_state_report_workers = 0
 state_path = ${join(o.dir, 'state')}
@@ -344,7 +377,9 @@ log_file = ${join(o.dir, 'neutron-server.log')}
 graceful_shutdown_timeout = 2
 
 [database]
-connection = sqlite:///${join(o.dir, 'neutron.sqlite')}
+# A short busy wait: in one eventlet process the lock holder cannot run while we block, so fail
+# fast into Neutron's retry instead.
+connection = sqlite:///${join(o.dir, 'neutron.sqlite')}?timeout=0.2
 
 [oslo_concurrency]
 lock_path = ${join(o.dir, 'lock')}
@@ -490,7 +525,7 @@ export async function startNeutronLab(options: NeutronLabOptions = {}): Promise<
     await writeFile(configFiles[0], conf(rabbitUrl.replace(/^amqp:/, 'rabbit:')));
 
     const serverStart = Date.now();
-    server = startProcess('neutron-server', NEUTRON_SERVER, configFiles.flatMap((f) => ['--config-file', f]), {
+    server = startProcess('neutron-server', PYTHON, ['-c', SQLITE_SERVER, ...configFiles.flatMap((f) => ['--config-file', f])], {
       ...process.env,
       PYTHONPATH: [pythonPath, process.env.PYTHONPATH].filter(Boolean).join(':'),
     }, join(dir, 'neutron-server.log'));
