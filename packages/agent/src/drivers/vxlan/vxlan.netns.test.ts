@@ -51,6 +51,8 @@ const NS = {
 const API = 'projectcalico.org/v3';
 const REGION = 'openstack-region-r1';
 const ADDR = { hostA: '10.99.0.1', hostB: '10.99.0.2', vmA: '10.65.0.2', vmB: '10.65.1.2', vmC: '10.70.0.2', extHost: '192.0.2.1', ext: '192.0.2.2' };
+/** IPv6: vmA's second address in a natOutgoing IPv6 pool; host A and the external side. */
+const ADDR6 = { vmA: 'fd65::2', extHost: 'fd99::1', ext: 'fd99::2' };
 const TUNNEL = { hostA: '10.65.255.1', hostB: '10.65.255.2' };
 
 const resource = (kind: string, name: string, spec: Record<string, unknown>, namespace?: string): Resource =>
@@ -61,15 +63,15 @@ function node(name: string, address: string, tunnel: string): Resource {
 }
 
 function pool(name: string, cidr: string, vxlanMode: string, natOutgoing: boolean): Resource {
-  return resource('IPPool', name, { cidr, vxlanMode, ipipMode: 'Never', natOutgoing, blockSize: 26, nodeSelector: 'all()' });
+  return resource('IPPool', name, { cidr, vxlanMode, ipipMode: 'Never', natOutgoing, blockSize: cidr.includes(':') ? 122 : 26, nodeSelector: 'all()' });
 }
 
-function wep(host: string, vm: string, ip: string, tap: string, mac: string): Resource {
+function wep(host: string, vm: string, ip: string, tap: string, mac: string, ip6?: string): Resource {
   const dash = (s: string) => s.replaceAll('-', '--');
   return {
     apiVersion: API, kind: 'WorkloadEndpoint',
     metadata: { namespace: REGION, name: `${dash(host)}-openstack-${dash(vm)}-${dash(tap)}`, labels: { 'projectcalico.org/namespace': REGION, 'projectcalico.org/orchestrator': 'openstack' } },
-    spec: { orchestrator: 'openstack', workload: vm, node: host, endpoint: tap, interfaceName: tap, mac, ipNetworks: [`${ip}/32`], profiles: ['allow-all'] },
+    spec: { orchestrator: 'openstack', workload: vm, node: host, endpoint: tap, interfaceName: tap, mac, ipNetworks: [`${ip}/32`, ...(ip6 ? [`${ip6}/128`] : [])], profiles: ['allow-all'] },
   };
 }
 
@@ -146,7 +148,9 @@ describe('IP pools with VXLAN and natOutgoing, real packets', { skip, timeout: 1
     }
     await sh('ip', 'link', 'add', 'ext0', 'netns', NS.hostA, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', NS.ext);
     await sh('ip', '-n', NS.hostA, 'addr', 'add', `${ADDR.extHost}/24`, 'dev', 'ext0');
+    await sh('ip', '-n', NS.hostA, 'addr', 'add', `${ADDR6.extHost}/64`, 'dev', 'ext0', 'nodad');
     await sh('ip', '-n', NS.hostA, 'link', 'set', 'ext0', 'up');
+    await sh('ip', '-n', NS.ext, 'addr', 'add', `${ADDR6.ext}/64`, 'dev', 'eth0', 'nodad');
     await sh('ip', '-n', NS.ext, 'addr', 'add', `${ADDR.ext}/24`, 'dev', 'eth0');
     await sh('ip', '-n', NS.ext, 'link', 'set', 'eth0', 'up');
     // The outside world knows the public pool (BIRD's job in production), never the private one.
@@ -160,6 +164,14 @@ describe('IP pools with VXLAN and natOutgoing, real packets', { skip, timeout: 1
       await sh('ip', '-n', host, 'link', 'set', tap, 'up');
       mac[vm] = (JSON.parse(await sh('ip', '-n', vm, '-j', 'link', 'show', 'eth0')) as [{ address: string }])[0].address;
     }
+    // vmA also speaks IPv6, through a fixed link-local gateway on its tap (no router advertisements here).
+    await sh('ip', '-n', NS.vmA, 'addr', 'add', `${ADDR6.vmA}/128`, 'dev', 'eth0', 'nodad');
+    await sh('ip', '-n', NS.hostA, 'addr', 'add', 'fe80::1/64', 'dev', 'tapa-0001', 'nodad');
+    await sh('ip', '-n', NS.vmA, '-6', 'route', 'add', 'default', 'via', 'fe80::1', 'dev', 'eth0');
+    const probe6 = await spawnExec.run(['ip', 'netns', 'exec', NS.ext, 'nft', '-f', '-'], {
+      input: `table ip6 probe6 {\nchain in {\ntype filter hook input priority 0;\nip6 saddr ${ADDR6.extHost} counter\nip6 saddr ${ADDR6.vmA} counter\n}\n}\n`,
+    });
+    assert.equal(probe6.exitCode, 0, probe6.stderr);
     // Probe tables: count what arrives, by source address.
     for (const ns of [NS.vmB, NS.ext]) {
       const sources = [ADDR.vmA, ADDR.vmC, ADDR.extHost, TUNNEL.hostA, ADDR.hostA].map((a) => `ip saddr ${a} counter\n`).join('');
@@ -174,7 +186,8 @@ describe('IP pools with VXLAN and natOutgoing, real packets', { skip, timeout: 1
     const events = [
       put(nodeA), put(nodeB), put(vxlanPool), put(plainPool),
       put(resource('Profile', 'allow-all', { ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow' }] })),
-      put(wep('compute-a', 'vm-a', ADDR.vmA, 'tapa-0001', mac[NS.vmA]!)),
+      put(wep('compute-a', 'vm-a', ADDR.vmA, 'tapa-0001', mac[NS.vmA]!, ADDR6.vmA)),
+      put(pool('private6', 'fd65::/64', 'Never', true)),
       put(wep('compute-b', 'vm-b', ADDR.vmB, 'tapb-0001', mac[NS.vmB]!)),
       put(wep('compute-a', 'vm-c', ADDR.vmC, 'tapc-0001', mac[NS.vmC]!)),
     ];
@@ -226,6 +239,14 @@ describe('IP pools with VXLAN and natOutgoing, real packets', { skip, timeout: 1
     assert.equal(await received(NS.ext, ADDR.vmA), 0);
     assert.equal(await connects(NS.vmC, ADDR.ext, 8080), true);
     assert.ok((await received(NS.ext, ADDR.vmC)) > 0, 'the public pool keeps its address');
+  });
+
+  it('natOutgoing for IPv6: a VM in an IPv6 NAT pool reaches the outside from the host\'s IPv6 address', async () => {
+    // The external side has no route back to fd65::/64: only masqueraded echoes come back.
+    await waitFor('vmA → ext over IPv6', async () => (await spawnExec.run(['ip', 'netns', 'exec', NS.vmA, 'ping', '-6', '-c', '1', '-W', '1', ADDR6.ext])).exitCode === 0);
+    const counters = await sh('ip', 'netns', 'exec', NS.ext, 'nft', 'list', 'chain', 'ip6', 'probe6', 'in');
+    assert.match(counters, new RegExp(`ip6 saddr ${ADDR6.extHost} counter packets [1-9]`));
+    assert.match(counters, new RegExp(`ip6 saddr ${ADDR6.vmA} counter packets 0 `));
   });
 
   it('drops VXLAN from an address that is no known host', async () => {
