@@ -1,8 +1,11 @@
 /**
  * `BirdSupervisor`: runs this host's BIRD 2 in the foreground
- * (`bird -f -R -c <conf> -s <sock> -P <pid>`) and starts it again with back-off when it
+ * (`bird -f [-R] -c <conf> -s <sock> -P <pid>`) and starts it again with back-off when it
  * dies. `-R` starts BIRD in graceful-restart recovery, so a restarted BIRD does not prune the
- * kernel routes it left behind (`persist`) before its sessions are back (spec bgp.md §7).
+ * kernel routes it left behind (`persist`) before its sessions are back (spec bgp.md §7). It
+ * is used for every restart and whenever the caller says routes may have been left behind; a
+ * first start on a fresh host skips it, because recovery holds back kernel programming until
+ * every peer has sent its routes (or `graceful restart wait`, 240 s, runs out).
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -60,20 +63,23 @@ export class BirdSupervisor {
     return this.#started;
   }
 
-  /** Starts BIRD; later exits are followed by restarts until `stop()`. */
-  start(): void {
+  /**
+   * Starts BIRD; later exits are followed by restarts (in recovery) until `stop()`.
+   * `recovery`: start in graceful-restart recovery, for when kernel routes of an earlier BIRD may remain.
+   */
+  start(options: { recovery?: boolean } = {}): void {
     if (this.#started) return;
     this.#started = true;
     this.#stopping = false;
     mkdirSync(dirname(this.#o.socketPath), { recursive: true });
     mkdirSync(dirname(this.#o.pidPath), { recursive: true });
-    this.#spawn();
+    this.#spawn(options.recovery ?? true);
   }
 
-  #spawn(): void {
+  #spawn(recovery: boolean): void {
     this.#timer = undefined;
     if (this.#stopping) return;
-    const args = ['-f', '-R', '-c', this.#o.configPath, '-s', this.#o.socketPath, '-P', this.#o.pidPath];
+    const args = ['-f', ...(recovery ? ['-R'] : []), '-c', this.#o.configPath, '-s', this.#o.socketPath, '-P', this.#o.pidPath];
     const startedAt = Date.now();
     const child = spawn(this.#o.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
@@ -82,7 +88,7 @@ export class BirdSupervisor {
     child.stderr!.on('data', (text: string) => {
       this.#stderrTail = (this.#stderrTail + text).slice(-2_000);
     });
-    child.once('spawn', () => this.#o.log.info('BIRD started', { pid: child.pid, config: this.#o.configPath, socket: this.#o.socketPath }));
+    child.once('spawn', () => this.#o.log.info('BIRD started', { pid: child.pid, config: this.#o.configPath, socket: this.#o.socketPath, recovery }));
     child.once('error', (err) => {
       // Spawn failures (no binary) also end in 'close' only sometimes: handle them here.
       if (this.#child !== child) return;
@@ -103,7 +109,7 @@ export class BirdSupervisor {
     this.#backoffMs = Math.min(this.#backoffMs * 2, this.#o.maxBackoffMs);
     this.#restarts++;
     this.#o.log.error('BIRD exited; restarting it', { how, retryInMs: wait, stderr: this.#stderrTail.trim() });
-    this.#timer = setTimeout(() => this.#spawn(), wait);
+    this.#timer = setTimeout(() => this.#spawn(true), wait);
   }
 
   /**

@@ -42,7 +42,7 @@ export interface BirdPort {
   showProtocols(): Promise<BirdProtocol[]>;
   socketPath: string;
   /** Present when Percale runs BIRD itself. */
-  supervisor?: { readonly started: boolean; readonly status: BirdProcessStatus; start(): void };
+  supervisor?: { readonly started: boolean; readonly status: BirdProcessStatus; start(options?: { recovery?: boolean }): void };
 }
 
 export interface BgpDaemonOptions {
@@ -118,7 +118,8 @@ export class BgpDaemon {
       const sup = this.#o.bird.supervisor;
       if (sup && !sup.started) {
         this.#o.log.info('Starting BIRD on the configuration installed before', { path: this.#o.installer.path });
-        sup.start();
+        // An earlier BIRD may have left routes in the kernel: keep them until recovery ends.
+        sup.start({ recovery: true });
       }
     }
     this.#publish();
@@ -254,7 +255,8 @@ export class BgpDaemon {
   async #reload(previous: string | undefined): Promise<void> {
     const sup = this.#o.bird.supervisor;
     if (sup && !sup.started) {
-      sup.start();
+      // No configuration was ever installed here, so no earlier BIRD left routes to protect.
+      sup.start({ recovery: false });
       this.#reloadPending = false;
       this.#status.lastReload = { at: new Date().toISOString(), result: 'BIRD started' };
       return;
