@@ -13,6 +13,7 @@ import { parseArgs, UsageError, type ControllerArgs, type ResyncArgs } from './a
 import { createLogger, parseSeverity, type Logger } from './app/logger.ts';
 import { NeutronController } from './app/neutron-controller.ts';
 import { createStatusParts } from './app/status-parts.ts';
+import { OsloRpcClient } from './neutron/rpc/oslo-rpc-client.ts';
 import { createNeutronReader, createNotificationSource, createStore, createSyncEnv } from './app/wiring.ts';
 import { runResync } from './sync/resync.ts';
 import { sortedJson } from './sync/resync-result.ts';
@@ -49,7 +50,13 @@ async function runController(args: ControllerArgs, log: Logger): Promise<number>
     env,
     elector,
     notifications: (onMissed) => createNotificationSource(config, log, onMissed),
-    status: createStatusParts(config, env, log),
+    status: createStatusParts(config, env, log, (c, l) => new OsloRpcClient({
+      transportUrl: c.messaging.rpc.transportUrl!,
+      exchange: c.messaging.rpc.exchange,
+      durable: c.messaging.rabbit.durableQueues,
+      autoDelete: c.messaging.rabbit.autoDelete,
+      log: l,
+    })),
     startupResync: config.startupResync,
     log,
   });

@@ -13,6 +13,12 @@ import { QUIET, type SyncEnv } from '../sync/sync-env.ts';
 import { FakeNeutron, makePort } from '../sync/testing/fake-neutron.ts';
 import { NeutronController, type Elector } from './neutron-controller.ts';
 
+/** Polls until `check` holds (at most 5 s). */
+async function waitFor(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(check(), 'condition not reached');
+}
+
 const QOS = {
   maxIngressConnectionsPerPort: 0, maxEgressConnectionsPerPort: 0, ingressBurstBits: 0, egressBurstBits: 0,
   ingressMinburstBytes: 0, egressMinburstBytes: 0, ingressBurstPackets: 0, egressBurstPackets: 0,
@@ -122,6 +128,23 @@ describe('NeutronController', () => {
     await controller.idle();
     assert.equal(results.length, 2, 'two requests while idle coalesce into one resync');
     assert.deepEqual(await weps(), []);
+  });
+
+  it('a broken endpoint watch (e.g. after a compaction) is restarted and followed by one full resync', async () => {
+    const { store, elector, controller, results } = setup();
+    const watch = store.watch.bind(store);
+    const closers: Array<(error?: Error) => void> = [];
+    store.watch = (query, options) => {
+      closers.push((error) => options.onClosed?.(error));
+      return watch(query, options);
+    };
+    elector.emit('leader');
+    await controller.idle();
+    assert.deepEqual([results.length, closers.length], [1, 1]);
+    closers[0]!(Object.assign(new Error('required revision has been compacted'), { code: 'DATASTORE_COMPACTED' }));
+    await waitFor(() => results.length === 2);
+    assert.equal(closers.length, 2, 'the watch was started again');
+    assert.equal(results[1]!.ok, true);
   });
 
   it('a failed resync is retried with backoff until it succeeds', async () => {
