@@ -239,6 +239,24 @@ describe('percale bgp end to end: BIRD, BGP and real packets', { skip, timeout: 
     assert.equal((await status(c1))!.lastError, undefined);
   });
 
+  it('a BIRD that dies is restarted by the daemon; forwarding carries on meanwhile (persist + graceful restart)', async () => {
+    const c2 = computes[1]!;
+    const pid = Number((await readFile(join(c2.dir, 'run', 'bird.pid'), 'utf8')).trim());
+    assert.ok(pid > 0);
+    process.kill(pid, 'SIGKILL');
+    const killed = Date.now();
+    assert.equal((await vmRoutes(c2)).get(vmPriv.ip), 'bird', 'c2 keeps the routes the dead BIRD installed');
+    assert.equal(await lab.net.pings(vmPriv, vmB.ip), true, 'c1 → c2 still forwards while c2 has no BIRD');
+    await until('BIRD restarted and its sessions back', async () => {
+      const s = await lab.bgpSessions(lab.bgpPaths(c2).socket);
+      return s.get('Mesh_10_99_0_11') === 'Established' && s.get('Mesh_10_99_0_13') === 'Established';
+    }, 30_000);
+    console.log(`# BIRD killed → restarted by percale bgp, sessions Established: ${Date.now() - killed} ms`);
+    await until('restart recorded in the status file', async () => ((await lab.bgpStatus(c2))?.['bird'] as { restarts?: number } | undefined)?.restarts === 1, 10_000);
+    await until('mesh routes after the restart', meshConverged, 30_000);
+    assert.equal(await lab.net.tcpConnects(vmB, vmPriv.ip, TCP_PORT), true);
+  });
+
   it('calicoctl node status shows the Established sessions', async () => {
     const c1 = computes[0]!;
     const { stdout } = await exec(calicoctlBin, ['node', 'status'], { env: { ...process.env, PERCALE_BIRD_SOCKET: lab.bgpPaths(c1).socket }, timeout: 15_000 });
