@@ -46,6 +46,7 @@ export class CalcGraph {
   readonly #rules: ActiveRulesCalculator;
   readonly #members: IPSetMemberIndex;
   readonly #labels: LabelInheritanceIndex;
+  readonly #tunnels: TunnelRouteResolver;
   readonly #sequencer: EventSequencer;
 
   constructor(options: CalcGraphOptions) {
@@ -97,6 +98,7 @@ export class CalcGraph {
     this.#rules = rules;
     this.#members = members;
     this.#labels = labels;
+    this.#tunnels = tunnels;
   }
 
   /** Applies one datastore event (from `Store.watch`). Never throws on bad data. */
@@ -114,6 +116,8 @@ export class CalcGraph {
   flush(): DataplaneMessage[] {
     // Endpoints' tiers are resolved lazily, once per flush.
     this.#resolver.flush();
+    // Tunnel routes too: many Node or pool updates in one batch cost one pass over the routes.
+    this.#tunnels.flush();
     return this.#sequencer.flush();
   }
 

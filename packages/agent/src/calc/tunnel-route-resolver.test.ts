@@ -119,4 +119,16 @@ describe('TunnelRouteResolver', () => {
     // (keys `…/compute--2-…` < `…/compute--3-…`).
     assert.deepEqual(Object.values(dp.state().routes).map((r) => `${r.cidr}@${r.dstNode}`), ['10.65.1.9/32@compute-2']);
   });
+
+  it('sends no route messages when Nodes only change their tunnel address or MAC', () => {
+    const { calc, dp } = graph([put(local), put(sameSubnet), put(otherSubnet), put(pool('p', '10.65.0.0/16', { vxlanMode: 'Always' })), put(vmSame), put(vmOther)]);
+    const tunnelTypes = (from: number) => dp.log.slice(from).map((m) => m.type).filter((t) => t.startsWith('route-') || t.startsWith('vtep-')).sort();
+    let before = dp.log.length;
+    step(calc, dp, put(node('compute-3', '10.0.1.3/24', { ipv4VXLANTunnelAddr: '10.65.255.33', vxlanTunnelMACAddr: '66:00:00:00:00:33' }), true));
+    assert.deepEqual(tunnelTypes(before), ['vtep-update']);
+    before = dp.log.length;
+    step(calc, dp, put(node('compute-3', '10.0.0.3/24', { ipv4VXLANTunnelAddr: '10.65.255.33' }), true));
+    assert.deepEqual(tunnelTypes(before), ['route-update', 'vtep-update']);
+    assert.equal(dp.state().routes['10.65.0.4/32']!.dstNodeIP, '10.0.0.3');
+  });
 });

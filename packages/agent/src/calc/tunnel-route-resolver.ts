@@ -137,6 +137,10 @@ export class TunnelRouteResolver {
   readonly #sentRoutes = new Map<string, string>();
   readonly #sentVTEPs = new Map<string, string>();
   #encapPools = 0;
+  /** Work for `flush()`: every route (pools, this host's subnet), routes to some hosts, some addresses. */
+  #dirtyAll = false;
+  readonly #dirtyNodes = new Set<string>();
+  readonly #dirtyIPs = new Set<string>();
 
   constructor(hostname: string, out: TunnelRouteListener) {
     this.#hostname = hostname;
@@ -172,7 +176,7 @@ export class TunnelRouteResolver {
       touched.add(ip);
       claim(owners, ip, update.key);
     }
-    for (const ip of touched) this.#recompute(ip);
+    if (!this.#dirtyAll) for (const ip of touched) this.#dirtyIPs.add(ip);
   }
 
   /** An IP pool changed: routes in it may appear, change or go. */
@@ -187,12 +191,14 @@ export class TunnelRouteResolver {
       this.#pools.set(update.name, pool);
       if (pool.encap) this.#encapPools++;
     }
-    this.#recomputeAll();
+    // Any pool can change which pool is the most specific for an address.
+    if (this.#encapPools > 0 || this.#sentRoutes.size > 0) this.#dirtyAll = true;
   }
 
   /** A Node changed: its VTEP, and routes to (or, for this host, from) it. */
   onNodeUpdate(update: Update): void {
     const spec = specOf(update);
+    const before = this.#nodes.get(update.name);
     if (spec === undefined) {
       this.#nodes.delete(update.name);
     } else {
@@ -210,7 +216,38 @@ export class TunnelRouteResolver {
       this.#nodes.set(update.name, info);
     }
     this.#sendVTEP(update.name);
-    this.#recomputeAll();
+    // Routes depend only on host addresses: tunnel-address and MAC writes cost no route work.
+    const after = this.#nodes.get(update.name);
+    if (update.name === this.#hostname) {
+      if (String(before?.subnet) !== String(after?.subnet)) this.#dirtyAll = true;
+    } else if (before?.ipv4 !== after?.ipv4) {
+      this.#dirtyNodes.add(update.name);
+    }
+  }
+
+  /**
+   * Sends the route changes the updates since the last flush caused (once per flush, however
+   * many Nodes or pools changed). Called by the graph before the sequencer flushes.
+   */
+  flush(): void {
+    if (this.#encapPools === 0) {
+      this.#owners = undefined;
+      for (const cidr of this.#sentRoutes.keys()) this.#out.onRouteRemove(cidr);
+      this.#sentRoutes.clear();
+    } else if (this.#owners === undefined || this.#dirtyAll) {
+      this.#recomputeAll();
+    } else {
+      if (this.#dirtyNodes.size > 0) {
+        for (const [ip, o] of this.#owners) {
+          const value = this.#endpoints.get(typeof o === 'string' ? o : [...o].sort()[0]!);
+          if (value !== undefined && this.#dirtyNodes.has(value.slice(0, value.indexOf('\0')))) this.#recompute(ip);
+        }
+      }
+      for (const ip of this.#dirtyIPs) this.#recompute(ip);
+    }
+    this.#dirtyAll = false;
+    this.#dirtyNodes.clear();
+    this.#dirtyIPs.clear();
   }
 
   #sendVTEP(node: string): void {
@@ -242,12 +279,6 @@ export class TunnelRouteResolver {
   }
 
   #recomputeAll(): void {
-    if (this.#encapPools === 0) {
-      this.#owners = undefined;
-      for (const cidr of this.#sentRoutes.keys()) this.#out.onRouteRemove(cidr);
-      this.#sentRoutes.clear();
-      return;
-    }
     if (this.#owners === undefined) {
       const owners = new Map<string, string | Set<string>>();
       for (const [key, value] of this.#endpoints) for (const ip of ipsOf(value)) claim(owners, ip, key);
