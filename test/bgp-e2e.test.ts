@@ -3,7 +3,8 @@
  * reflector and the operator's gateway router as network namespaces on one fabric bridge, an
  * "outside" network behind the gateway, one real etcd reached over a unix socket. Each compute
  * host runs `percale agent` (tap routes, policy, outgoing NAT) and `percale bgp` (which runs
- * BIRD); the route reflector runs `percale bgp`; the gateway runs a plain BIRD this test
+ * BIRD); the route reflector runs `percale bgp` managing an operator-run BIRD
+ * (`--bird-socket`); the gateway runs a plain BIRD this test
  * configures. One topology serves every case, in order: full mesh, a new VM, the gateway's
  * view, outgoing NAT, a configuration BIRD rejects, node status, then route-reflector mode.
  * Needs root, iproute2, nft, etcd, BIRD 2, ping and nc; skipped otherwise.
@@ -149,7 +150,8 @@ describe('percale bgp end to end: BIRD, BGP and real packets', { skip, timeout: 
     ({ socket: gwSocket } = await lab.startBird(gw, gatewayConfig(computes, gw)));
     await Promise.all(computes.map((h) => lab.startAgent(h, nodeName(h), endpoint)));
     for (const h of computes) lab.startBgp(h, nodeName(h), endpoint, { IP: 'autodetect', IP_AUTODETECTION_METHOD: 'interface=eth0', IP6: `${h.fabricIp6}/64` });
-    lab.startBgp(rr, nodeName(rr), endpoint, { IP: '10.99.0.5/24', IP6: 'none' });
+    // The reflector's BIRD is run by the operator; percale bgp only manages its configuration.
+    await lab.startBgpWithOperatorBird(rr, nodeName(rr), endpoint, { IP: '10.99.0.5/24', IP6: 'none' });
   });
 
   after(async () => {
@@ -280,6 +282,9 @@ describe('percale bgp end to end: BIRD, BGP and real packets', { skip, timeout: 
     }, 30_000);
     const reflector = await lab.bgpSessions(lab.bgpPaths(rr).socket);
     for (const h of computes) assert.equal(reflector.get(`Node_${h.fabricIp.replaceAll('.', '_')}`), 'Established', `reflector ↔ ${h.name}`);
+    const rrStatus = (await lab.bgpStatus(rr)) as { bird: { managed: boolean }; lastReload?: { result: string } };
+    assert.equal(rrStatus.bird.managed, false, 'the reflector\'s BIRD is the operator\'s');
+    assert.equal(rrStatus.lastReload?.result, 'Reconfigured', 'and was reconfigured over its socket');
     await until('routes through the reflector in every kernel', meshConverged, 30_000);
     console.log(`# mesh → route reflector: sessions and routes back ${Date.now() - start} ms after the change`);
     // A reflected route keeps the originating host as next hop.

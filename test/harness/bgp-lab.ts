@@ -146,10 +146,25 @@ export class BgpLab {
     return { config: join(host.dir, 'bird.conf'), socket: join(host.dir, 'run', 'bird.ctl'), status: join(host.dir, 'run', 'bgp-status.json') };
   }
 
-  /** Starts `percale bgp` in `host` (it starts and supervises its own BIRD). */
+  /** Starts `percale bgp` in `host`; it starts and supervises its own BIRD. */
   startBgp(host: BgpLabHost, nodeName: string, endpoint: string, env: Record<string, string> = {}): LabProcess {
     const paths = this.bgpPaths(host);
     return this.start(host.ns, [PERCALE, 'bgp', '--bird-config', paths.config, '--run-dir', join(host.dir, 'run')], {
+      ...process.env, NODENAME: nodeName, ETCD_ENDPOINTS: endpoint, PERCALE_BGP_LOGLEVEL: 'info', ...env,
+    });
+  }
+
+  /**
+   * Starts an operator-run BIRD in `host` on a bootstrap configuration (router id only), then
+   * `percale bgp --bird-socket`, which must take that BIRD over by rewriting its file and
+   * sending `configure`.
+   */
+  async startBgpWithOperatorBird(host: BgpLabHost, nodeName: string, endpoint: string, env: Record<string, string> = {}): Promise<LabProcess> {
+    const paths = this.bgpPaths(host);
+    await writeFile(paths.config, `router id ${host.fabricIp};\nprotocol device { }\n`);
+    this.start(host.ns, ['bird', '-f', '-c', paths.config, '-s', paths.socket, '-P', join(host.dir, 'run', 'router.pid')]);
+    await until(`operator BIRD in ${host.name} listening`, async () => (await sh('birdc', ['-s', paths.socket, 'show', 'status'], 3_000)).includes('up and running'), 10_000);
+    return this.start(host.ns, [PERCALE, 'bgp', '--bird-socket', paths.socket, '--bird-config', paths.config, '--run-dir', join(host.dir, 'run')], {
       ...process.env, NODENAME: nodeName, ETCD_ENDPOINTS: endpoint, PERCALE_BGP_LOGLEVEL: 'info', ...env,
     });
   }
