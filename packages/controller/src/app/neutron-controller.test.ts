@@ -37,8 +37,11 @@ class FakeElector extends EventEmitter implements Elector {
 class FakeSource implements NotificationSource {
   onEvent: ((n: NeutronNotification) => void) | undefined;
   closed = false;
+  /** When set, start() resolves only once this promise does (a broker that is not reachable yet). */
+  connected: Promise<void> | undefined;
   async start(onEvent: (n: NeutronNotification) => void): Promise<void> {
     this.onEvent = onEvent;
+    await this.connected;
   }
   async close(): Promise<void> {
     this.closed = true;
@@ -48,7 +51,7 @@ class FakeSource implements NotificationSource {
   }
 }
 
-function setup(startupResync: 'always' | 'never' = 'always') {
+function setup(startupResync: 'always' | 'never' = 'always', connected?: Promise<void>) {
   const neutron = new FakeNeutron();
   neutron.ports.set('p1', makePort({ id: 'p1', device_id: 'vm1', 'binding:host_id': 'h1', fixed_ips: [{ subnet_id: 's', ip_address: '10.0.0.2' }] }));
   const store = new MemoryStore();
@@ -63,12 +66,14 @@ function setup(startupResync: 'always' | 'never' = 'always') {
     notifications: (onMissed) => {
       missed.push(onMissed);
       const s = new FakeSource();
+      s.connected = connected;
       sources.push(s);
       return s;
     },
     startupResync,
     log: QUIET,
     resyncBackoffMs: { initial: 10, max: 20 },
+    notificationStartWaitMs: 50,
     onResync: (r) => results.push(r),
   });
   controller.start();
@@ -145,6 +150,17 @@ describe('NeutronController', () => {
     await waitFor(() => results.length === 2);
     assert.equal(closers.length, 2, 'the watch was started again');
     assert.equal(results[1]!.ok, true);
+  });
+
+  it('without a reachable broker the leader resyncs anyway, and once more when notifications start', async () => {
+    let connect!: () => void;
+    const { elector, controller, results, weps } = setup('always', new Promise<void>((r) => (connect = r)));
+    elector.emit('leader');
+    await waitFor(() => results.length === 1);
+    assert.deepEqual(await weps(), ['h1-openstack-vm1-p1']);
+    connect();
+    await waitFor(() => results.length === 2);
+    await controller.idle();
   });
 
   it('a failed resync is retried with backoff until it succeeds', async () => {

@@ -47,9 +47,14 @@ export interface NeutronControllerOptions {
   log: Logger;
   /** Backoff between failed resyncs (default 1 s doubling to 60 s). */
   resyncBackoffMs?: { initial: number; max: number };
+  /** How long a new leader waits for its notification consumer before resyncing without it (default 10 s). */
+  notificationStartWaitMs?: number;
   /** Told about each resync result (tests, metrics). */
   onResync?: (result: ResyncResult) => void;
 }
+
+/** How long a new leader waits for its notification consumer by default. */
+const NOTIFICATION_START_WAIT_MS = 10_000;
 
 /** One leadership term's running parts. */
 interface Term {
@@ -135,14 +140,30 @@ export class NeutronController {
     const router: NotificationRouter = new NotificationRouter({ sync, index: this.#index, log });
     // Events that arrive during the start-up resync wait; compare-and-swap makes applying them afterwards safe.
     router.queue.pause();
-    const source = this.#o.notifications(() => this.requestResync('notifications resumed after an outage; events may have been missed'));
+    let source: NotificationSource;
+    try {
+      source = this.#o.notifications(() => this.requestResync('notifications resumed after an outage; events may have been missed'));
+    } catch (err) {
+      log.error('Cannot receive Neutron notifications; only resyncs will update the datastore', { error: err });
+      source = { start: () => Promise.resolve(), close: () => Promise.resolve() };
+    }
     const term: Term = { generation, router, source, watcher: undefined, status: undefined };
     this.#term = term;
     this.#watchEndpoints(term);
-    try {
-      await source.start((n) => router.handle(n));
-    } catch (err) {
-      log.error('Cannot consume Neutron notifications', { error: err });
+    // Consume before the resync reads anything, so no event falls between the two. If the
+    // broker cannot be reached in time, resync anyway and once more when consuming starts.
+    const consuming = source.start((n) => router.handle(n)).then(
+      () => true,
+      (err: unknown) => {
+        log.error('Cannot consume Neutron notifications', { error: err });
+        return false;
+      },
+    );
+    const waitMs = this.#o.notificationStartWaitMs ?? NOTIFICATION_START_WAIT_MS;
+    const inTime = await Promise.race([consuming, new Promise<'late'>((r) => setTimeout(() => r('late'), waitMs).unref())]);
+    if (inTime === 'late') {
+      log.warn('Neutron notifications not flowing yet; resyncing now and again once they do', { waitedMs: waitMs });
+      void consuming.then((ok) => ok && this.#term === term && this.requestResync('notifications started after the start-up resync'));
     }
     if (this.#term !== term) return;
     if (this.#o.startupResync === 'always') {
