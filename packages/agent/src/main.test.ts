@@ -288,4 +288,14 @@ describe('configuration of the parts', () => {
     assert.equal(h.deviceRouteSourceAddress, '10.0.0.1');
     assert.equal(h.deviceRouteSourceAddressIPv6, undefined);
   });
+
+  test('hostNetworkingConfig() and dataplaneOptions() carry the VXLAN parameters; VXLANEnabled unset follows the pools', async () => {
+    const auto = await configFrom({});
+    assert.deepEqual(hostNetworkingConfig(auto).vxlan, { hostname: 'compute-1', vni: 4096, port: 4789, mtu: 0 });
+    assert.equal((await dataplaneOptions(auto)).vxlanEnabled, undefined);
+    const set = await configFrom({ FELIX_VXLANENABLED: 'false', FELIX_VXLANVNI: '77', FELIX_VXLANPORT: '8472', FELIX_VXLANMTU: '1400', FELIX_IPTABLESNATOUTGOINGINTERFACEFILTER: 'eth+' });
+    assert.deepEqual(hostNetworkingConfig(set).vxlan, { hostname: 'compute-1', enabled: false, vni: 77, port: 8472, mtu: 1400 });
+    const o = resolveDataplaneOptions(await dataplaneOptions(set));
+    assert.deepEqual([o.vxlanEnabled, o.vxlanPort, o.natOutgoingInterfaceFilter], [false, 8472, 'eth+']);
+  });
 });
