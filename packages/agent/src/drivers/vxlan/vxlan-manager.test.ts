@@ -150,6 +150,9 @@ describe('VxlanManager', () => {
     assert.deepEqual(kernel.take(), ['ip link del vxlan.calico', 'ip route del 10.65.1.6/32 dev eth0 proto 80']);
     assert.equal(warnings.filter((w) => w.includes('ipipMode "Always"')).length, 1);
     assert.match(warnings[0]!, /Percale does not program IPIP/);
+    m.onMessage({ type: 'ippool-update', id: 'p6', pool: { ...pool('CrossSubnet'), cidr: 'fd00::/64' } });
+    assert.match(warnings.at(-1)!, /IP pool "p6" \(fd00::\/64\) has vxlanMode "CrossSubnet", but Percale implements VXLAN for IPv4 only/);
+    assert.equal(m.active, false, 'an IPv6 VXLAN pool does not turn vxlan.calico on');
   });
 
   it('apply() waits, with one warning, while this host has no VTEP', async () => {

@@ -287,6 +287,10 @@ export class VxlanManager {
   }
 
   #checkIPIP(id: string, pool: IPPoolInfo): void {
+    if (!isIPv4(pool.cidr) && pool.vxlanMode !== 'Never' && pool.vxlanMode !== '' && !this.#warned.has(`vxlan6:${id}`)) {
+      this.#warned.add(`vxlan6:${id}`);
+      this.#log.warn(`IP pool "${id}" (${pool.cidr}) has vxlanMode "${pool.vxlanMode}", but Percale implements VXLAN for IPv4 only (no vxlan-v6.calico): its workloads on other hosts get no routes from the agent`, { pool: id });
+    }
     if (pool.ipipMode === 'Never' || pool.ipipMode === '' || this.#warned.has(`ipip:${id}`)) return;
     this.#warned.add(`ipip:${id}`);
     this.#log.warn(
