@@ -11,14 +11,15 @@
  * exits 1 before anything starts; an unexpected error exits 1 for the supervisor to restart.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, EtcdStore } from '@percale/datastore';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Client, EtcdStore, isUnavailable } from '@percale/datastore';
 import { BirdControl, DEFAULT_BIRD_SOCKET } from './bird/bird-control.ts';
 import { BirdSupervisor } from './bird/bird-supervisor.ts';
 import { checkBirdConfig } from './bird/check-bird-config.ts';
 import { BgpDaemon, type BgpSnapshot, type BirdPort } from './daemon/bgp-daemon.ts';
-import { BgpSettingsError, loadBgpSettings } from './daemon/bgp-settings.ts';
+import { BgpSettingsError, loadBgpSettings, type BgpSettings } from './daemon/bgp-settings.ts';
 import { ConfigInstaller } from './daemon/config-installer.ts';
 import { createBgpLogger, parseBgpLogLevel, type BgpLogger } from './daemon/logger.ts';
 import { StatusFile } from './daemon/status-file.ts';
@@ -136,7 +137,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 2;
   }
   const log = createBgpLogger(level);
-  let settings;
+  let settings: BgpSettings;
   try {
     settings = await loadBgpSettings(env, args.configFile);
   } catch (err) {
@@ -164,15 +165,40 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   });
   const onSignal = (signal: NodeJS.Signals) => {
     log.info('Received signal; stopping', { signal });
+    // A service manager signals the whole group: BIRD may be exiting already, and must not be restarted.
+    void supervisor?.stop();
     stopRequested(0);
   };
   process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
   let daemon: BgpDaemon | undefined;
+  let stopping = false;
+  void stopped.then(() => {
+    stopping = true;
+  });
   try {
+    // A configuration from an earlier run lets routing resume before etcd is even reached.
+    if (supervisor && existsSync(args.birdConfig)) {
+      log.info('Starting BIRD on the configuration installed before', { path: args.birdConfig });
+      supervisor.start({ recovery: true });
+    }
     if (args.register) {
       const client = new Client(store);
-      await registerNode(client, nodeName, (stored) => resolveNodeRegistration(nodeName, env, stored), log);
+      // etcd may come up after this host: wait for it (BIRD keeps routing meanwhile).
+      for (let waitMs = 1_000; ; waitMs = Math.min(waitMs * 2, 30_000)) {
+        const attempt = registerNode(client, nodeName, (stored) => resolveNodeRegistration(nodeName, env, stored), log);
+        // A stop request must not wait for etcd's dial timeout; a late failure is then moot.
+        attempt.catch(() => undefined);
+        try {
+          if ((await Promise.race([attempt.then(() => 'registered' as const), stopped.then(() => 'stop' as const)])) === 'stop') return 0;
+          break;
+        } catch (err) {
+          if (!isUnavailable(err)) throw err;
+          log.warn('Datastore unavailable; retrying Node registration', { error: (err as Error).message, retryInMs: waitMs });
+          if (await Promise.race([stopped.then(() => true), delay(waitMs).then(() => false)])) return 0;
+        }
+      }
     }
+    if (stopping) return 0;
     const routerId = env['CALICO_ROUTER_ID']?.trim() || undefined;
     const secret = secretReader(args.secretsDir, log);
     let lastWarnings = '';

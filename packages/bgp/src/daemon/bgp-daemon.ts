@@ -161,7 +161,6 @@ export class BgpDaemon {
       if (e.type === 'DELETED') byKind.delete(name);
       else byKind.set(name, e.resource);
     }
-    this.#rejected = undefined;
     this.#schedule(this.#o.coalesceMs!);
   }
 
@@ -206,6 +205,7 @@ export class BgpDaemon {
       this.#fail('render', err, 'Rendering the BIRD configuration failed; BIRD keeps its current configuration');
       return;
     }
+    // The renderer is deterministic: text BIRD refused is refused again; wait for other text.
     if (text === this.#rejected) return;
     try {
       if (text !== this.#installed) {
