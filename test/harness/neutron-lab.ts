@@ -7,7 +7,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, rmSync } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,11 +30,13 @@ const NEUTRON_SERVER = '/usr/bin/neutron-server';
  * - the RPC and periodic workers Neutron would fork run in the API process (one writing process);
  * - "database is locked" (a transaction that cannot take the write lock) is raised as oslo.db's
  *   DBDeadlock, which Neutron already retries with backoff, exactly as for a MySQL deadlock.
- * Without both, state reports and port creates fail at random whenever they overlap.
+ * Without both, state reports and port creates fail at random whenever they overlap. It also
+ * creates the schema first, which saves a second interpreter importing all of Neutron.
  */
 const SQLITE_SERVER = `
-import sys
+import os, sys
 import neutron.cmd.eventlet.server as server  # monkey-patches eventlet before anything else loads
+import sqlalchemy as sa
 import sqlalchemy.exc as sqla_exc
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import exc_filters
@@ -52,6 +54,21 @@ def in_process(get_workers):
         return workers
     return wrapped
 
+def create_schema(url):
+    # What Neutron's unit tests do (SQLite cannot run the migrations): create_all from the
+    # models, then what \`neutron-db-manage stamp heads\` writes, the heads Neutron ships.
+    from neutron.db.migration.models import head
+    import neutron.db.migration as migration
+    versions = os.path.join(os.path.dirname(migration.__file__), "alembic_migrations", "versions")
+    heads = [open(os.path.join(versions, f)).read().strip() for f in ("CONTRACT_HEAD", "EXPAND_HEAD")]
+    with sa.create_engine(url).begin() as conn:
+        head.get_metadata().create_all(conn)
+        conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                             "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
+        for rev in heads:
+            conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": rev})
+
+create_schema(os.environ.pop("PERCALE_LAB_SCHEMA_URL"))
 service._get_rpc_workers = in_process(service._get_rpc_workers)
 service._get_plugins_workers = in_process(service._get_plugins_workers)
 sys.argv[0] = "neutron-server"
@@ -112,9 +129,45 @@ interface LabProcess {
   output(): string;
 }
 
+/**
+ * Process groups and directories of labs not yet stopped. Lab processes run in their own groups
+ * (so their children can be ended with them), which also means they would outlive a test process
+ * that dies without calling stop(): on exit, SIGINT or SIGTERM, end them by PID here.
+ */
+const leftovers = { groups: new Set<number>(), dirs: new Set<string>(), hooked: false };
+
+function cleanUpLeftovers(): void {
+  for (const pgid of leftovers.groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  leftovers.groups.clear();
+  for (const dir of leftovers.dirs) rmSync(dir, { recursive: true, force: true });
+  leftovers.dirs.clear();
+}
+
+function guardLeftovers(): void {
+  if (leftovers.hooked) return;
+  leftovers.hooked = true;
+  process.once('exit', cleanUpLeftovers);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      cleanUpLeftovers();
+      // Then die of the signal as if nobody had listened.
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
 function startProcess(name: string, cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, logFile?: string): LabProcess {
   let out = '';
+  guardLeftovers();
   const child = spawn(cmd, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Tracked until stopProcess has killed the whole group: children can outlive the leader.
+  if (child.pid !== undefined) leftovers.groups.add(child.pid);
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-16_000);
   };
@@ -153,6 +206,7 @@ async function stopProcess(p: LabProcess, graceMs: number): Promise<void> {
   }
   // Children that outlived the leader (forked workers) share its group.
   signalGroup('SIGKILL');
+  leftovers.groups.delete(pid);
 }
 
 async function portOpen(port: number): Promise<boolean> {
@@ -196,6 +250,8 @@ export interface LabRabbit {
 }
 
 export interface LabRabbitOptions {
+  /** AMQP port on 127.0.0.1 (default: a free one). */
+  port?: number;
   /** Parent directory for its files (default: a fresh mkdtemp under the OS temp dir, removed on stop). */
   dir?: string;
   /** Bound on start-up (default 60 s). */
@@ -215,14 +271,18 @@ function rabbitPasswordHash(password: string): string {
 export async function startLabRabbit(options: LabRabbitOptions = {}): Promise<LabRabbit> {
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(await defaultBaseDir(), 'percale-rabbit-')));
+  if (ownDir) leftovers.dirs.add(dir);
   const timeoutMs = options.startTimeoutMs ?? 60_000;
-  const [port, distPort, epmdPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [port, distPort, epmdPort] = await Promise.all([options.port ?? freePort(), freePort(), freePort()]);
   const nodeName = `percale-${randomBytes(4).toString('hex')}@localhost`;
   const processes: LabProcess[] = [];
   const stop = async () => {
     // The data is thrown away, so there is nothing to shut down gracefully.
     for (const p of processes.reverse()) await stopProcess(p, 0);
-    if (ownDir) await rm(dir, { recursive: true, force: true });
+    if (ownDir) {
+      await rm(dir, { recursive: true, force: true });
+      leftovers.dirs.delete(dir);
+    }
   };
   const started = Date.now();
   try {
@@ -314,10 +374,11 @@ export interface NeutronLabOptions {
   baseDir?: string;
 }
 
-/** Timings of one start-up, in milliseconds. */
+/** Timings of one start-up, in milliseconds from the start of `startNeutronLab` (server: from its spawn). */
 export interface NeutronLabTimings {
+  /** RabbitMQ accepting connections (0 when shared). */
   rabbit: number;
-  schema: number;
+  /** neutron-server spawn to API answering and RPC topics consumed (schema creation included). */
   server: number;
   total: number;
 }
@@ -389,6 +450,9 @@ driver = messagingv2
 
 [oslo_messaging_rabbit]
 heartbeat_timeout_threshold = 30
+# The broker may still be booting when neutron-server connects: retry every second.
+rabbit_retry_interval = 1
+rabbit_interval_max = 1
 
 [agent]
 root_helper =
@@ -409,35 +473,6 @@ flat_networks = *
 enable_security_group = true
 firewall_driver = noop
 `;
-}
-
-/**
- * Creates the schema the way Neutron's unit tests do (SQLite cannot run the migrations):
- * create_all from the models in one transaction, then what `neutron-db-manage stamp heads`
- * writes — the expand and contract heads Neutron ships in `versions/*_HEAD` — without loading
- * every migration script (saves ~4 s).
- */
-async function createSchema(databaseUrl: string, timeoutMs: number): Promise<void> {
-  const script = `
-import os, sys
-import sqlalchemy as sa
-from neutron.db.migration.models import head
-import neutron.db.migration as migration
-versions = os.path.join(os.path.dirname(migration.__file__), "alembic_migrations", "versions")
-heads = [open(os.path.join(versions, f)).read().strip() for f in ("CONTRACT_HEAD", "EXPAND_HEAD")]
-engine = sa.create_engine(sys.argv[1])
-with engine.begin() as conn:
-    head.get_metadata().create_all(conn)
-    conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
-    for rev in heads:
-        conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": rev})
-`;
-  try {
-    await exec(PYTHON, ['-c', script, databaseUrl], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 << 20 });
-  } catch (err) {
-    const e = err as Error & { stderr?: string };
-    throw new Error(`Creating the Neutron schema in '${databaseUrl}' failed: ${tail(e.stderr ?? e.message)}`, { cause: err });
-  }
 }
 
 async function installDriver(prefix: string): Promise<void> {
@@ -468,9 +503,9 @@ async function rpcConsumersReady(rabbitUrl: string): Promise<boolean> {
 }
 
 /**
- * Starts a Neutron lab: RabbitMQ (unless shared), the schema and the driver install in parallel
- * with it, then neutron-server; resolves once the API answers and the RPC worker consumes
- * `q-reports-plugin` and `q-plugin`.
+ * Starts a Neutron lab: RabbitMQ (unless shared) and neutron-server boot side by side (the
+ * server creates its schema, then retries the broker every second); resolves once the API
+ * answers and neutron-server consumes `q-reports-plugin` and `q-plugin`.
  */
 export async function startNeutronLab(options: NeutronLabOptions = {}): Promise<NeutronLab> {
   const started = Date.now();
@@ -478,6 +513,7 @@ export async function startNeutronLab(options: NeutronLabOptions = {}): Promise<
   const deadline = started + timeoutMs;
   const left = () => Math.max(1_000, deadline - Date.now());
   const dir = await mkdtemp(join(options.baseDir ?? (await defaultBaseDir()), 'percale-neutron-'));
+  if (!options.keepDir) leftovers.dirs.add(dir);
   const agentDownTime = options.agentDownTime ?? 75;
   let rabbit = options.rabbit;
   let etcd = typeof options.etcd === 'object' ? options.etcd : undefined;
@@ -491,43 +527,49 @@ export async function startNeutronLab(options: NeutronLabOptions = {}): Promise<
       ownRabbit && rabbit ? rabbit.stop() : undefined,
       ownEtcd && etcd ? etcd.stop() : undefined,
     ]);
-    if (!options.keepDir) await rm(dir, { recursive: true, force: true });
+    if (!options.keepDir) {
+      await rm(dir, { recursive: true, force: true });
+      leftovers.dirs.delete(dir);
+    }
   };
-  const timings: NeutronLabTimings = { rabbit: 0, schema: 0, server: 0, total: 0 };
+  const timings: NeutronLabTimings = { rabbit: 0, server: 0, total: 0 };
+  // Started in the background; awaited (and, on failure, settled before cleaning up) below.
+  let rabbitStart: Promise<void> = Promise.resolve();
+  let etcdStart: Promise<void> = Promise.resolve();
   try {
-    const port = await freePort();
-    const rabbitStart = (async () => {
-      if (!rabbit) rabbit = await startLabRabbit({ dir: join(dir, 'rabbit'), startTimeoutMs: left() });
+    const [port, rabbitPort] = await Promise.all([freePort(), ownRabbit ? freePort() : Promise.resolve(rabbit!.port)]);
+    // A fresh broker's first vhost is lab-1; a shared one hands out the next.
+    const vhost = ownRabbit ? 'lab-1' : rabbit!.allocateVhost();
+    const rabbitUrl = `amqp://guest:guest@127.0.0.1:${rabbitPort}/${vhost}`;
+    rabbitStart = (async () => {
+      if (!ownRabbit) return;
+      const own = await startLabRabbit({ dir: join(dir, 'rabbit'), port: rabbitPort, startTimeoutMs: left() });
+      rabbit = own;
+      const allocated = own.allocateVhost();
+      if (allocated !== vhost) throw new Error(`The lab RabbitMQ gave vhost '${allocated}', expected '${vhost}'`);
       timings.rabbit = Date.now() - started;
     })();
-    const etcdStart = (async () => {
+    etcdStart = (async () => {
       if (ownEtcd) etcd = await startLocalEtcd({ dataDir: join(dir, 'etcd'), startTimeoutMs: left() });
     })();
     const configFiles = [join(dir, 'neutron.conf'), join(dir, 'ml2_conf.ini')] as const;
-    const conf = (transportUrl: string) => neutronConf({
-      dir, port, transportUrl, agentDownTime,
-      servicePlugins: options.servicePlugins ?? ['router'], debug: options.debug ?? false,
-    });
     await mkdir(join(dir, 'state'), { recursive: true });
     await mkdir(join(dir, 'lock'), { recursive: true });
-    await writeFile(configFiles[1], ml2Conf(options.mechanismDrivers ?? ['percale']));
-    const schema = (async () => {
-      await createSchema(`sqlite:///${join(dir, 'neutron.sqlite')}`, left());
-      timings.schema = Date.now() - started;
-    })();
-    const pythonPath = join(dir, 'python');
-    const results = await Promise.allSettled([rabbitStart, etcdStart, schema, installDriver(pythonPath)]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const vhost = rabbit!.allocateVhost();
-    const rabbitUrl = rabbit!.url(vhost);
     // oslo.messaging picks its driver by scheme: `rabbit://`, not `amqp://` (that is AMQP 1.0).
-    await writeFile(configFiles[0], conf(rabbitUrl.replace(/^amqp:/, 'rabbit:')));
+    await writeFile(configFiles[0], neutronConf({
+      dir, port, transportUrl: rabbitUrl.replace(/^amqp:/, 'rabbit:'), agentDownTime,
+      servicePlugins: options.servicePlugins ?? ['router'], debug: options.debug ?? false,
+    }));
+    await writeFile(configFiles[1], ml2Conf(options.mechanismDrivers ?? ['percale']));
+    const pythonPath = join(dir, 'python');
+    await installDriver(pythonPath);
 
+    // neutron-server boots (imports, schema, API) while RabbitMQ does; oslo retries the broker every second.
     const serverStart = Date.now();
     server = startProcess('neutron-server', PYTHON, ['-c', SQLITE_SERVER, ...configFiles.flatMap((f) => ['--config-file', f])], {
       ...process.env,
       PYTHONPATH: [pythonPath, process.env.PYTHONPATH].filter(Boolean).join(':'),
+      PERCALE_LAB_SCHEMA_URL: `sqlite:///${join(dir, 'neutron.sqlite')}`,
     }, join(dir, 'neutron-server.log'));
     const neutronUrl = `http://127.0.0.1:${port}`;
     const logTail = async (chars = 3_000) => tail(await readFile(join(dir, 'neutron-server.log'), 'utf8').catch(() => ''), chars);
@@ -541,6 +583,8 @@ export async function startNeutronLab(options: NeutronLabOptions = {}): Promise<
     }, left(), 100).catch(async () => {
       throw await failure(`answer at ${neutronUrl}`);
     });
+    await rabbitStart;
+    await etcdStart;
     await waitUntil('neutron-server to consume q-reports-plugin and q-plugin', async () => {
       if (exited(proc)) throw new WaitAborted('exited');
       return rpcConsumersReady(rabbitUrl);
@@ -564,6 +608,8 @@ export async function startNeutronLab(options: NeutronLabOptions = {}): Promise<
       stop,
     };
   } catch (err) {
+    // A broker or etcd still starting would be orphaned: let it finish (or fail and clean up) first.
+    await Promise.allSettled([rabbitStart, etcdStart]);
     await stop();
     throw err;
   }

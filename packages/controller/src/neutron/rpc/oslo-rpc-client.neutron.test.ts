@@ -11,6 +11,7 @@ import * as amqp from 'amqplib';
 import { neutronLabUnavailable, startNeutronLab, waitUntil, type NeutronLab } from '../../../../../test/harness/neutron-lab.ts';
 import { FELIX_AGENT_TYPE } from '../types.ts';
 import { NeutronRpcError } from './neutron-rpc-error.ts';
+import { openEnvelope } from './oslo-envelope.ts';
 import { OsloRpcClient } from './oslo-rpc-client.ts';
 
 const unavailable = await neutronLabUnavailable();
@@ -148,6 +149,44 @@ describe('OsloRpcClient against neutron-server', { skip: unavailable }, () => {
       assert.equal(err.code, 'CONTROLLER_RPC_TIMEOUT');
       assert.match(err.message, /update_device_up on topic 'q-plugin' timed out after 1000 ms waiting for the reply/);
       assert.ok(Date.now() - started < 5_000);
+    } finally {
+      await client.close();
+      await conn.close();
+    }
+  });
+
+  it('deviceUp() reports an exception raised in the server as CONTROLLER_RPC_REMOTE_ERROR', async () => {
+    // A stand-in server that answers like oslo's AMQPIncomingMessage.reply() after a raise:
+    // default exchange, routing key = the request's _reply_q, failure = serialize_remote_exception().
+    const vhost = lab.rabbit.allocateVhost();
+    const conn = await amqp.connect(lab.rabbit.url(vhost));
+    const ch = await conn.createChannel();
+    await ch.assertExchange('neutron', 'topic', { durable: false });
+    await ch.assertQueue('q-plugin', { durable: false });
+    await ch.bindQueue('q-plugin', 'neutron', 'q-plugin');
+    const seen: Array<Record<string, unknown>> = [];
+    await ch.consume('q-plugin', (m) => {
+      if (!m) return;
+      const req = openEnvelope(m.content);
+      seen.push(req);
+      const failure = JSON.stringify({
+        class: 'PortNotFound', module: 'neutron_lib.exceptions', message: 'Port p9 could not be found.',
+        tb: ['Traceback (most recent call last):\n', 'neutron_lib.exceptions.PortNotFound: Port p9 could not be found.\n'], args: [], kwargs: {},
+      });
+      const reply = { result: null, failure, ending: true, _msg_id: req._msg_id, _unique_id: 'feedfacefeedfacefeedfacefeedface' };
+      ch.sendToQueue(String(req._reply_q), Buffer.from(JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(reply) })),
+        { contentType: 'application/json', contentEncoding: 'utf-8' });
+    }, { noAck: true });
+    const client = new OsloRpcClient({ transportUrl: lab.rabbit.url(vhost), timeoutMs: 10_000 });
+    try {
+      const err = await rejection(client.deviceUp('p9', 'compute-1'));
+      assert.equal(err.code, 'CONTROLLER_RPC_REMOTE_ERROR');
+      assert.equal(err.message, 'Neutron update_device_up failed in neutron-server: neutron_lib.exceptions.PortNotFound: Port p9 could not be found.');
+      assert.equal(err.remote?.traceback.length, 2);
+      assert.equal(err.retryable, false);
+      assert.equal(seen.length, 1);
+      assert.match(String(seen[0]!._reply_q), /^reply_[0-9a-f]{32}$/);
+      assert.deepEqual(seen[0]!.args, { device: 'p9', agent_id: 'percale-controller', host: 'compute-1' });
     } finally {
       await client.close();
       await conn.close();
