@@ -18,7 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Resource } from '@percale/api';
 import { EtcdStore, startLocalEtcd, type LocalEtcd } from '@percale/datastore';
-import { BgpLab, bgpLabAvailable, type BgpLabHost } from './harness/bgp-lab.ts';
+import { BgpLab, bgpLabAvailable, type BgpLabHost, type LabProcess } from './harness/bgp-lab.ts';
 import { novaTapName, until, type LabVm } from './harness/netns-lab.ts';
 
 const exec = promisify(execFile);
@@ -76,6 +76,7 @@ describe('percale bgp end to end: BIRD, BGP and real packets', { skip, timeout: 
   let gwSocket: string;
   const nodeName = (h: BgpLabHost) => `${lab.prefix}-${h.name}`;
   const vms: { vm: LabVm; node: string; v6?: string }[] = [];
+  const daemons = new Map<BgpLabHost, LabProcess>();
   let vmPriv: LabVm, vmPub: LabVm, vmB: LabVm, vmC: LabVm;
 
   /** A VM on `host` with a WorkloadEndpoint as networking-calico writes it. */
@@ -149,7 +150,7 @@ describe('percale bgp end to end: BIRD, BGP and real packets', { skip, timeout: 
 
     ({ socket: gwSocket } = await lab.startBird(gw, gatewayConfig(computes, gw)));
     await Promise.all(computes.map((h) => lab.startAgent(h, nodeName(h), endpoint)));
-    for (const h of computes) lab.startBgp(h, nodeName(h), endpoint, { IP: 'autodetect', IP_AUTODETECTION_METHOD: 'interface=eth0', IP6: `${h.fabricIp6}/64` });
+    for (const h of computes) daemons.set(h, lab.startBgp(h, nodeName(h), endpoint, { IP: 'autodetect', IP_AUTODETECTION_METHOD: 'interface=eth0', IP6: `${h.fabricIp6}/64` }));
     // The reflector's BIRD is run by the operator; percale bgp only manages its configuration.
     await lab.startBgpWithOperatorBird(rr, nodeName(rr), endpoint, { IP: '10.99.0.5/24', IP6: 'none' });
   });
@@ -295,5 +296,15 @@ describe('percale bgp end to end: BIRD, BGP and real packets', { skip, timeout: 
     assert.equal(await lab.net.pings(vmPriv, vmB.ip), true, 'c1 → c2 ping');
     assert.equal(await lab.net.tcpConnects(vmB, vmC.ip, TCP_PORT), true, 'c2 → c3 TCP');
     assert.equal(await lab.net.pings(vmC, vmPriv.ip), true, 'c3 → c1 ping');
+  });
+
+  it('SIGTERM stops percale bgp and its BIRD cleanly: peers withdraw the host\'s routes, its own kernel keeps them', async () => {
+    const c3 = computes[2]!;
+    const birdPid = Number((await readFile(join(c3.dir, 'run', 'bird.pid'), 'utf8')).trim());
+    const code = await lab.net.stop(daemons.get(c3)!.child);
+    assert.equal(code, 0, daemons.get(c3)!.output());
+    assert.throws(() => process.kill(birdPid, 0), 'BIRD is gone too');
+    await until('c1 withdrew c3\'s VM routes', async () => !(await vmRoutes(computes[0]!)).has(vmC.ip), 10_000);
+    assert.equal((await vmRoutes(c3)).get(vmPriv.ip), 'bird', 'persist: c3 keeps the routes BIRD installed');
   });
 });
