@@ -87,6 +87,8 @@ export class OsloRpcClient implements NeutronAgentRpc {
   #session: Session | undefined;
   #connecting: Promise<Session> | undefined;
   #hostIndex = 0;
+  /** Why the last connection attempt failed, for timeout messages while the broker is unreachable. */
+  #lastConnectError: string | undefined;
   #closed = false;
   readonly #closing = new AbortController();
 
@@ -155,11 +157,19 @@ export class OsloRpcClient implements NeutronAgentRpc {
       new NeutronRpcError('CONTROLLER_RPC_TIMEOUT', method, `Neutron ${method} on topic '${topic}' timed out after ${timeoutMs} ms ${what} (${this.#redactedUrl})`);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(timeoutError('waiting for the broker')), timeoutMs);
+      timer = setTimeout(() => {
+        const connecting = this.#session === undefined && this.#lastConnectError !== undefined;
+        reject(timeoutError(connecting ? `waiting for the broker (last connection error: ${this.#lastConnectError})` : 'waiting for the broker'));
+      }, timeoutMs);
     });
     const msgId = call ? osloId() : undefined;
     try {
-      const session = await Promise.race([this.#ensureSession(), expired]);
+      const session = await Promise.race([this.#ensureSession(), expired]).catch((err: unknown) => {
+        if (err instanceof NeutronRpcError && err.code === 'CONTROLLER_RPC_CLOSED') {
+          throw new NeutronRpcError('CONTROLLER_RPC_CLOSED', method, `Neutron ${method} was abandoned: the RPC client was closed`);
+        }
+        throw err;
+      });
       const uniqueId = osloId();
       let reply: Promise<unknown> | undefined;
       if (msgId) {
@@ -235,10 +245,12 @@ export class OsloRpcClient implements NeutronAgentRpc {
           throw new NeutronRpcError('CONTROLLER_RPC_CLOSED', 'connect', 'The Neutron RPC client was closed while connecting');
         }
         this.#session = session;
+        this.#lastConnectError = undefined;
         this.#log.info('Connected to RabbitMQ for Neutron agent RPC', { broker: `${host.hostname}:${host.port}`, vhost: this.#transport.vhost, attempt });
         return session;
       } catch (err) {
         if (err instanceof NeutronRpcError) throw err;
+        this.#lastConnectError = `${host.hostname}:${host.port}: ${errorText(err)}`;
         this.#hostIndex++;
         this.#log.warn('Cannot connect to RabbitMQ for Neutron agent RPC; retrying', {
           broker: `${host.hostname}:${host.port}`, attempt, retryInMs: pause, error: errorText(err),
