@@ -82,6 +82,23 @@ describe('DynamicSync', () => {
     assert.deepEqual(await names(store), ['host--c-openstack-vm1-p1']);
   });
 
+  it('syncPort() reads the context the event\'s port suggests alongside the re-read, and still uses the re-read port', async () => {
+    const { neutron, store, sync } = setup();
+    const hint = structuredClone(neutron.ports.get('p1')!);
+    neutron.calls.clear();
+    await sync.syncPort('p1', hint);
+    assert.deepEqual([neutron.calls.get('getPort'), neutron.calls.get('listNetworks'), neutron.calls.get('listSecurityGroups')], [1, 1, 1]);
+
+    // A stale hint (the port has since changed group): the re-read port wins.
+    neutron.securityGroups.set('sg-2', { id: 'sg-2', name: 'db', security_group_rules: [] });
+    neutron.ports.get('p1')!.security_groups = ['sg-2'];
+    neutron.calls.clear();
+    await sync.syncPort('p1', hint);
+    assert.equal(neutron.calls.get('listSecurityGroups'), 2, 'the hinted context did not cover sg-2: read again');
+    const wep = await store.get({ kind: 'WorkloadEndpoint', namespace: NS, name: 'host--a-openstack-vm1-p1' });
+    assert.deepEqual(Object.keys(wep.metadata.labels!).filter((k) => k.startsWith('sg')).sort(), ['sg-name.projectcalico.org/openstack-db', 'sg.projectcalico.org/openstack-sg-2']);
+  });
+
   it('syncSlot() gives up after five compare-and-swap conflicts and logs a warning', async () => {
     const warnings: string[] = [];
     const { store, sync } = setup({ ...QUIET, warn: (msg) => warnings.push(msg) });

@@ -40,59 +40,100 @@ export class DynamicSync {
 
   /**
    * Syncs every endpoint slot of a port: the hosts it has endpoints on now (from the index)
-   * and the hosts Neutron says it should be on. Resolves each slot's outcome by name.
+   * and the hosts Neutron says it should be on. `hint` is the port as an event carried it: its
+   * network, subnets and groups are read from Neutron while the port itself is re-read, which
+   * saves a round trip when (as usual) the re-read port still refers to the same objects.
+   * Resolves each slot's outcome by name.
    */
-  async syncPort(portId: string): Promise<Map<string, SyncOutcome>> {
+  async syncPort(portId: string, hint?: NeutronPort): Promise<Map<string, SyncOutcome>> {
     const slots = this.#index.slotsOf(portId);
-    const port = await this.#env.neutron.getPort(portId);
-    if (port && isEndpointPort(port)) {
-      for (const host of [port['binding:host_id'], migratingTo(port)]) {
-        const name = host ? endpointNameFor(host, port) : undefined;
-        if (name) slots.set(name, host!);
-      }
-    }
-    const outcomes = new Map<string, SyncOutcome>();
-    await Promise.all([...slots].map(async ([name, host]) => outcomes.set(name, await this.syncSlot(portId, name, host))));
-    return outcomes;
+    if (hint?.id === portId) for (const [name, host] of slotsOf(hint)) slots.set(name, host);
+    return this.#syncSlots(portId, slots, true, hint);
   }
 
   /** One endpoint slot: `name` should exist iff Neutron's port wants an endpoint on `host` under that name. */
   async syncSlot(portId: string, name: string, host: string): Promise<SyncOutcome> {
+    return (await this.#syncSlots(portId, new Map([[name, host]]), false)).get(name)!;
+  }
+
+  /**
+   * The per-slot sync of spec §4.8 for several slots of one port at once: read the slots'
+   * revisions, then re-read the port (once), then write or delete each slot under
+   * compare-and-swap; slots whose CAS failed go round again, up to MAX_CAS_ATTEMPTS.
+   * With `discover`, slots the re-read port names that were not known are added (and read first).
+   */
+  async #syncSlots(portId: string, initial: Map<string, string>, discover: boolean, hint?: NeutronPort): Promise<Map<string, SyncOutcome>> {
     const { store, namespace, log } = this.#env;
-    const key = { kind: 'WorkloadEndpoint', namespace, name };
-    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
-      const stored = await this.#get(key);
-      const port = await this.#env.neutron.getPort(portId);
-      const present = port !== undefined && isEndpointPort(port) && wantsSlot(port, host) && endpointNameFor(host, port) === name;
-      if (!present) {
-        if (!stored) {
-          this.#index.remove(name);
-          return 'absent';
+    const outcomes = new Map<string, SyncOutcome>();
+    let todo = new Map(initial);
+    // With nothing known yet, the first round still runs: the re-read port names the slots.
+    let firstRound = discover;
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS && (todo.size > 0 || firstRound); attempt++) {
+      // Datastore first: a racing writer's newer revision then makes our CAS fail instead of winning.
+      const stored = new Map<string, Resource | undefined>();
+      await Promise.all([...todo.keys()].map(async (name) => stored.set(name, await this.#get({ kind: 'WorkloadEndpoint', namespace, name }))));
+      const [port, hinted] = await Promise.all([
+        this.#env.neutron.getPort(portId),
+        hint && isEndpointPort(hint) ? readContextFor(this.#env.neutron, this.#projects, [hint]) : undefined,
+      ]);
+      const endpointPort = port !== undefined && isEndpointPort(port) ? port : undefined;
+      firstRound = false;
+      if (discover && endpointPort) {
+        const unknown = [...slotsOf(endpointPort)].filter(([name]) => !todo.has(name));
+        if (unknown.length > 0) {
+          // Read those slots before acting on them; this does not count as an attempt.
+          for (const [name, host] of unknown) todo.set(name, host);
+          attempt--;
+          hint = endpointPort;
+          continue;
         }
-        if (await casOne(store, { op: 'delete', key, resourceVersion: stored.metadata.resourceVersion! })) {
-          this.#index.remove(name);
-          log.info('Deleted WorkloadEndpoint', { name, port: portId });
-          return 'deleted';
+      }
+      let ctx: PortContext | undefined;
+      if (endpointPort && [...todo].some(([name, host]) => wantsSlot(endpointPort, host) && endpointNameFor(host, endpointPort) === name)) {
+        ctx = hinted && covers(hinted, endpointPort) ? hinted : await readContextFor(this.#env.neutron, this.#projects, [endpointPort]);
+        // Policy before endpoint, so Felix never sees the endpoint without its rules.
+        await this.#ensurePolicies(endpointPort, ctx);
+      }
+      const retry = new Map<string, string>();
+      await Promise.all([...todo].map(async ([name, host]) => {
+        const current = stored.get(name);
+        const key = { kind: 'WorkloadEndpoint', namespace, name };
+        if (!ctx || !endpointPort || !wantsSlot(endpointPort, host) || endpointNameFor(host, endpointPort) !== name) {
+          if (!current) {
+            this.#index.remove(name);
+            outcomes.set(name, 'absent');
+          } else if (await casOne(store, { op: 'delete', key, resourceVersion: current.metadata.resourceVersion! })) {
+            this.#index.remove(name);
+            log.info('Deleted WorkloadEndpoint', { name, port: portId });
+            outcomes.set(name, 'deleted');
+          } else {
+            retry.set(name, host);
+          }
+          return;
         }
-        continue;
-      }
-      const ctx = await readContextFor(this.#env.neutron, this.#projects, [port]);
-      // Policy before endpoint, so Felix never sees the endpoint without its rules.
-      await this.#ensurePolicies(port, ctx);
-      const desired = buildEndpoint(port, host, ctx, this.#env);
-      if (stored && endpointMatches(stored, desired)) {
-        this.#index.put(stored);
-        return 'unchanged';
-      }
-      const resource = stored ? mergeForUpdate(stored, desired) : desired;
-      if (await casOne(store, stored ? { op: 'update', resource } : { op: 'create', resource })) {
-        this.#index.put(resource);
-        log.info(stored ? 'Updated WorkloadEndpoint' : 'Created WorkloadEndpoint', { name, port: portId });
-        return 'written';
-      }
+        const desired = buildEndpoint(endpointPort, host, ctx, this.#env);
+        if (current && endpointMatches(current, desired)) {
+          this.#index.put(current);
+          outcomes.set(name, 'unchanged');
+          return;
+        }
+        const resource = current ? mergeForUpdate(current, desired) : desired;
+        if (await casOne(store, current ? { op: 'update', resource } : { op: 'create', resource })) {
+          this.#index.put(resource);
+          log.info(current ? 'Updated WorkloadEndpoint' : 'Created WorkloadEndpoint', { name, port: portId });
+          outcomes.set(name, 'written');
+        } else {
+          retry.set(name, host);
+        }
+      }));
+      todo = retry;
+      hint = endpointPort;
     }
-    log.warn('Gave up syncing a WorkloadEndpoint after repeated compare-and-swap conflicts; the next resync repairs it', { name, port: portId, attempts: MAX_CAS_ATTEMPTS });
-    return 'gave-up';
+    for (const name of todo.keys()) {
+      log.warn('Gave up syncing a WorkloadEndpoint after repeated compare-and-swap conflicts; the next resync repairs it', { name, port: portId, attempts: MAX_CAS_ATTEMPTS });
+      outcomes.set(name, 'gave-up');
+    }
+    return outcomes;
   }
 
   /** Writes the policies of the port's groups that are missing or out of date. */
@@ -170,4 +211,24 @@ export class DynamicSync {
       throw err;
     }
   }
+}
+
+/** The endpoint slots a port names: binding host and migration destination, by endpoint name. */
+function slotsOf(port: NeutronPort): Map<string, string> {
+  const slots = new Map<string, string>();
+  for (const host of [port['binding:host_id'], migratingTo(port)]) {
+    const name = host ? endpointNameFor(host, port) : undefined;
+    if (name) slots.set(name, host!);
+  }
+  return slots;
+}
+
+/** True when `ctx` holds every object `port` refers to (so a context read for an older copy of the port still serves). */
+function covers(ctx: PortContext, port: NeutronPort): boolean {
+  return (
+    ctx.networks.has(port.network_id) &&
+    port.fixed_ips.every((ip) => ctx.subnets.has(ip.subnet_id)) &&
+    port.security_groups.every((sg) => ctx.securityGroups.has(sg)) &&
+    [port.qos_policy_id, port.qos_network_policy_id].every((q) => !q || ctx.qosPolicies.has(q))
+  );
 }

@@ -6,7 +6,7 @@
  * events for one object never race and a burst of them costs one sync.
  * @module
  */
-import type { NeutronFloatingIp, NeutronNotification, NeutronSecurityGroup } from '../neutron/types.ts';
+import type { NeutronFloatingIp, NeutronNotification, NeutronPort, NeutronSecurityGroup } from '../neutron/types.ts';
 import type { DynamicSync } from './dynamic-sync.ts';
 import type { EndpointIndex } from './endpoint-index.ts';
 import { KeyedQueue } from './keyed-queue.ts';
@@ -28,6 +28,11 @@ function idsIn(payload: Payload, kind: string): string[] {
   const many = payload[`${kind}s`];
   if (Array.isArray(many)) for (const o of many) if (isObject(o) && typeof o.id === 'string') ids.push(o.id);
   return ids;
+}
+
+/** True for a payload object with what a port hint needs (ids of the objects to read with it). */
+function isPortShaped(o: Payload): o is Payload & NeutronPort {
+  return typeof o.id === 'string' && typeof o.network_id === 'string' && Array.isArray(o.fixed_ips) && Array.isArray(o.security_groups);
 }
 
 /** The objects of `kind` a payload carries in full. */
@@ -59,6 +64,8 @@ export class NotificationRouter {
   readonly #ruleGroups = new Map<string, string>();
   /** Floating IP id → the port it was last seen on, for disassociation and deletion. */
   readonly #fipPorts = new Map<string, string>();
+  /** The latest port an event carried, per port id, until its sync starts (a hint, never trusted as state). */
+  readonly #portHints = new Map<string, NeutronPort>();
 
   constructor(options: NotificationRouterOptions) {
     this.#sync = options.sync;
@@ -104,6 +111,7 @@ export class NotificationRouter {
     const p = n.payload;
     switch (resource) {
       case 'port':
+        if (action !== 'delete') for (const port of objectsIn(p, 'port')) if (isPortShaped(port)) this.#portHints.set(port.id, port);
         for (const id of idsIn(p, 'port')) this.#queue.request(`port:${id}`);
         return;
       case 'security_group':
@@ -174,7 +182,11 @@ export class NotificationRouter {
     const colon = key.indexOf(':');
     const kind = key.slice(0, colon);
     const id = key.slice(colon + 1);
-    if (kind === 'port') await this.#sync.syncPort(id);
+    if (kind === 'port') {
+      const hint = this.#portHints.get(id);
+      this.#portHints.delete(id);
+      await this.#sync.syncPort(id, hint);
+    }
     else if (kind === 'subnet') await this.#sync.syncSubnet(id);
     else if (kind === 'sg' && id === '*') for (const g of new Set(this.#ruleGroups.values())) this.#queue.request(`sg:${g}`);
     else if (kind === 'sg') await this.#sync.syncSecurityGroup(id);
