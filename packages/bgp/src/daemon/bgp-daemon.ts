@@ -70,7 +70,6 @@ export class BgpDaemon {
   readonly #o: BgpDaemonOptions;
   readonly #syncer: Syncer;
   readonly #cache = new Map<string, Map<string, Resource>>(BGP_SYNCER_KINDS.map((k) => [k, new Map()]));
-  #syncStatus: SyncStatus | 'stopped' = 'stopped';
   #inSync = false;
   #timer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
@@ -134,7 +133,6 @@ export class BgpDaemon {
     clearInterval(this.#pollTimer);
     await this.#syncer.stop();
     await this.#running;
-    this.#syncStatus = 'stopped';
   }
 
   /** Resolves when no render is running or scheduled (tests and benchmarks). */
@@ -165,7 +163,6 @@ export class BgpDaemon {
   }
 
   #onSyncStatus(status: SyncStatus): void {
-    this.#syncStatus = status;
     this.#status.datastore = status;
     if (status === 'in-sync' && !this.#inSync) {
       this.#inSync = true;
