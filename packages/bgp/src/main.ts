@@ -202,12 +202,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const routerId = env['CALICO_ROUTER_ID']?.trim() || undefined;
     const secret = secretReader(args.secretsDir, log);
     let lastWarnings = '';
-    const render = (snapshot: BgpSnapshot): string => {
+    const render = (snapshot: BgpSnapshot) => {
       const rendered = renderBird({ ...snapshot, routerId, secret });
       const warnings = rendered.warnings.join('\n');
       if (warnings !== lastWarnings) for (const w of rendered.warnings) log.warn('BIRD configuration: part of the datastore state was left out', { reason: w });
       lastWarnings = warnings;
-      return rendered.text;
+      return rendered;
     };
     const bird: BirdPort = {
       socketPath,

@@ -63,7 +63,8 @@ describe('BgpDaemon', () => {
       store, nodeName: 'compute-1', bird: bird(managed), log: SILENT_BGP_LOGGER,
       render: (s) => {
         renders++;
-        return render(s);
+        const text = render(s);
+        return s.pools.some((p) => p.metadata.name === 'ipip') ? { text, warnings: ['IPIP routes cannot be programmed by BIRD 2'] } : text;
       },
       installer: new ConfigInstaller({ path: join(dir, 'bird.conf'), check }),
       publish: (s) => statuses.push(s),
@@ -102,6 +103,16 @@ describe('BgpDaemon', () => {
     assert.equal(renders, 1, 'the snapshot is rendered once, after in-sync');
     assert.equal(daemon!.status.healthy, true);
     assert.equal(statuses.at(-1)!.lastReload?.result, 'Reconfigured');
+  });
+
+  it('render warnings are published in the status until a render has none', async () => {
+    await store.create(pool('ipip', '10.70.0.0/16'));
+    await makeDaemon().start();
+    await settle();
+    assert.deepEqual(statuses.at(-1)!.renderWarnings, ['IPIP routes cannot be programmed by BIRD 2']);
+    await store.delete({ kind: 'IPPool', name: 'ipip' });
+    await settle();
+    assert.deepEqual(statuses.at(-1)!.renderWarnings, []);
   });
 
   it('a burst of changes is coalesced into few renders and one reload', async () => {

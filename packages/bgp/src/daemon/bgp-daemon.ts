@@ -48,7 +48,8 @@ export interface BirdPort {
 export interface BgpDaemonOptions {
   store: Store;
   nodeName: string;
-  render(snapshot: BgpSnapshot): string;
+  /** Renders BIRD's configuration; `warnings` name datastore state that had to be left out. */
+  render(snapshot: BgpSnapshot): string | { text: string; warnings: readonly string[] };
   installer: ConfigInstaller;
   bird: BirdPort;
   log: BgpLogger;
@@ -97,7 +98,7 @@ export class BgpDaemon {
     this.#status = {
       node: options.nodeName, pid: process.pid, updatedAt: new Date().toISOString(), datastore: 'wait-for-datastore', healthy: false,
       config: { path: options.installer.path, sha256: undefined, installedAt: undefined, renders: 0, installs: 0 },
-      lastReload: undefined, lastError: undefined, bird: this.#birdStatus(), protocols: [],
+      lastReload: undefined, lastError: undefined, renderWarnings: [], bird: this.#birdStatus(), protocols: [],
     };
   }
 
@@ -196,7 +197,9 @@ export class BgpDaemon {
   async #cycle(): Promise<void> {
     let text: string;
     try {
-      text = this.#o.render(this.snapshot());
+      const rendered = this.#o.render(this.snapshot());
+      text = typeof rendered === 'string' ? rendered : rendered.text;
+      this.#status.renderWarnings = typeof rendered === 'string' ? [] : [...rendered.warnings];
       this.#status.config.renders++;
     } catch (err) {
       this.#fail('render', err, 'Rendering the BIRD configuration failed; BIRD keeps its current configuration');

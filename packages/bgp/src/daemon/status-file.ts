@@ -36,6 +36,8 @@ export interface BgpStatus {
   lastReload: { at: string; result: string } | undefined;
   /** The last failure, cleared when a later attempt succeeds or the wish goes away. */
   lastError: { stage: BgpErrorStage; message: string; at: string } | undefined;
+  /** Datastore state the last render had to leave out (an unknown BGPFilter, IPIP routes BIRD 2 cannot program…). */
+  renderWarnings: string[];
   bird: (BirdProcessStatus & { managed: true; socket: string }) | { managed: false; socket: string };
   protocols: BirdProtocol[];
 }
