@@ -3,7 +3,8 @@
 # `percale_neutron-<version>.dist-info` (METADATA, entry_points.txt, RECORD) into a directory on
 # neutron-server's Python path, which is all stevedore needs to find `mechanism_drivers = percale`.
 #   install.sh [--prefix DIR] [--python PYTHON]
-# DIR defaults to the interpreter's dist-packages/site-packages (Debian: /usr/lib/python3/dist-packages).
+# DIR defaults to the first dist-packages/site-packages on the interpreter's path; on Debian that is
+# /usr/local/lib/python3.X/dist-packages, the place for software dpkg does not manage.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,7 +14,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) prefix=${2:?--prefix needs a directory}; shift 2 ;;
     --python) python=${2:?--python needs an interpreter}; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done

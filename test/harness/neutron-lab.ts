@@ -3,6 +3,15 @@
  * mechanism driver, noauth, SQLite) on 127.0.0.1, with agent RPC and notifications over that
  * RabbitMQ, plus REST helpers that act as an operator. Everything it starts lives under one
  * mkdtemp directory and is stopped by PID in `stop()`, also when start-up fails.
+ *
+ * @example
+ * const rabbit = await startLabRabbit();                       // optional: one broker per file
+ * const lab = await startNeutronLab({ rabbit, agentDownTime: 8 });
+ * const net = await lab.api.routedNetwork();                   // external net, router, tenant subnet
+ * const port = await lab.api.createPort(net.network.id, { host: 'compute-1' });
+ * // point a controller at it: lab.configFiles (neutron.conf, ml2_conf.ini), lab.rabbitUrl
+ * await lab.stop();
+ * await rabbit.stop();
  * @module
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
