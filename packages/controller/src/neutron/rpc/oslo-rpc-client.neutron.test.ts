@@ -213,6 +213,47 @@ describe('OsloRpcClient against neutron-server', { skip: unavailable }, () => {
     }
   });
 
+  it('a call in flight when the connection breaks fails CONTROLLER_RPC_CONNECTION_LOST at once', async () => {
+    const vhost = lab.rabbit.allocateVhost();
+    const conn = await amqp.connect(lab.rabbit.url(vhost));
+    const ch = await conn.createChannel();
+    await ch.assertExchange('neutron', 'topic', { durable: false });
+    await ch.assertQueue('q-plugin', { durable: false });
+    await ch.bindQueue('q-plugin', 'neutron', 'q-plugin');
+    const proxy = await startProxy(lab.rabbit.port);
+    const client = new OsloRpcClient({ transportUrl: `rabbit://guest:guest@127.0.0.1:${proxy.port}/${vhost}`, timeoutMs: 20_000 });
+    try {
+      const inFlight = rejection(client.deviceUp('p1', 'compute-1'));
+      await waitUntil('the request to be queued', async () => (await ch.checkQueue('q-plugin')).messageCount === 1, 5_000, 20);
+      const cutAt = Date.now();
+      proxy.cut();
+      const err = await inFlight;
+      assert.equal(err.code, 'CONTROLLER_RPC_CONNECTION_LOST');
+      assert.match(err.message, /update_device_up lost its RabbitMQ connection before the reply arrived/);
+      assert.ok(Date.now() - cutAt < 5_000);
+    } finally {
+      await client.close();
+      await proxy.close();
+      await conn.close();
+    }
+  });
+
+  it('the client fails over to the next broker of the transport URL', async () => {
+    const dead = await startProxy(lab.rabbit.port);
+    await dead.close();
+    const url = new URL(lab.rabbitUrl);
+    const client = new OsloRpcClient({
+      transportUrl: `rabbit://guest:guest@127.0.0.1:${dead.port},guest:guest@127.0.0.1:${url.port}${url.pathname}`,
+      timeoutMs: 10_000, reconnectDelayMs: { initial: 50, max: 100 },
+    });
+    try {
+      await client.reportState('compute-failover', true);
+      await waitUntil('the compute-failover agent', async () => (await lab.api.getAgent('compute-failover', FELIX_AGENT_TYPE))?.alive === true, 10_000, 50);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('close() fails calls in flight with CONTROLLER_RPC_CLOSED and refuses new ones', async () => {
     const vhost = lab.rabbit.allocateVhost();
     const conn = await amqp.connect(lab.rabbit.url(vhost));
