@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
@@ -46,6 +47,35 @@ async function rabbitmqctl(lab: NeutronLab, ...args: string[]): Promise<string> 
     return (await exec('/usr/lib/rabbitmq/bin/rabbitmqctl', ['-n', env.RABBITMQ_NODENAME, ...args], { env: ctlEnv, timeout: 30_000 })).stdout;
   }
   throw new Error(`No process of the lab broker (${lab.rabbit.pids.join(', ')}) carries RABBITMQ_NODENAME`);
+}
+
+/**
+ * A TCP relay to the broker that can go down (every connection cut, new ones refused) and come
+ * back on the same port: what a client sees while the broker restarts.
+ */
+async function brokerRelay(port: number, target: number) {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  const up = () => new Promise<void>((resolve) => {
+    server = createServer((client) => {
+      const upstream = createConnection(target, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => {});
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const down = () => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    server!.close(() => resolve());
+  });
+  await up();
+  return { up, down };
 }
 
 const of = (r: Recorder, type: string, match: (payload: Record<string, unknown>) => boolean) =>
@@ -148,6 +178,34 @@ describe('RabbitNotificationSource against a real Neutron and RabbitMQ', { skip,
     const net = await lab.api.createNetwork({ name: 'after-reconnect' });
     const port = await lab.api.createPort(net.id, { name: 'after' });
     await waitUntil('port.create.end after the reconnect', () => of(main, 'port.create.end', (p) => portId(p) === port.id).length === 1, 60_000);
+  });
+
+  it('keeps retrying with growing waits while the broker is away, then consumes again', async () => {
+    const port = await freePort();
+    const relay = await brokerRelay(port, lab.rabbit.port);
+    const vhost = new URL(lab.rabbitUrl).pathname;
+    const r = await record(`rabbit://guest:guest@127.0.0.1:${port}${vhost}`);
+    try {
+      await relay.down();
+      await waitUntil('three failed rounds', () => r.statuses.filter((s) => s.state === 'disconnected').length >= 4, 30_000);
+      await relay.up();
+      await waitUntil('the source to reconnect', () => r.statuses.at(-1)?.state === 'connected', 30_000);
+      const [first, ...rest] = r.statuses.slice(1);
+      assert.equal(first!.state, 'disconnected');
+      const waits = rest.filter((s) => s.state === 'disconnected').map((s) => s.retryInMs);
+      assert.deepEqual(waits.slice(0, 3), [100, 200, 400]);
+      assert.ok(waits.every((w) => w <= 1_000));
+      assert.deepEqual(r.statuses.at(-1), { state: 'connected', broker: `127.0.0.1:${port}`, eventsMayHaveBeenMissed: true });
+      const conn = await amqp.connect(lab.rabbitUrl);
+      const ch = await conn.createChannel();
+      ch.publish('neutron', 'notifications.info', Buffer.from(JSON.stringify({ event_type: 'lab.after.restart', payload: {} })));
+      await ch.close();
+      await conn.close();
+      await waitUntil('lab.after.restart', () => r.events.some((e) => e.eventType === 'lab.after.restart'), 10_000);
+    } finally {
+      await r.source.close();
+      await relay.down();
+    }
   });
 
   it('close() stops delivery', async () => {
