@@ -2,7 +2,8 @@
  * The shape of networking-calico's own resync scale test, as Neutron objects: N ports on
  * √N hosts, N/100 networks each with one /24 subnet, two security groups per network (one
  * allowing ingress from itself, one allowing TCP 22 from anywhere), and every port in both
- * groups of its network. Used by the controller benchmarks, in memory and against a real Neutron.
+ * groups of its network (a real Neutron adds its two default egress rules to each group). Used by
+ * the controller benchmarks, in memory and against a real Neutron.
  */
 import type { NeutronNetwork, NeutronPort, NeutronSecurityGroup, NeutronSubnet } from '../packages/controller/src/neutron/types.ts';
 
@@ -45,11 +46,11 @@ export function scaleShape(n: number, project = 'bench-project'): ScaleShape {
     });
     securityGroups.push({
       id: sgA, name: `scale-sg-${i}-a`, project_id: project,
-      security_group_rules: [rule(4 * i, sgA, { remote_group_id: sgA }), rule(4 * i + 1, sgA, { direction: 'egress' })],
+      security_group_rules: [rule(4 * i, sgA, { remote_group_id: sgA }), rule(4 * i + 1, sgA, { protocol: 'icmp', remote_ip_prefix: '0.0.0.0/0' })],
     });
     securityGroups.push({
       id: sgB, name: `scale-sg-${i}-b`, project_id: project,
-      security_group_rules: [rule(4 * i + 2, sgB, { protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '0.0.0.0/0' }), rule(4 * i + 3, sgB, { direction: 'egress', ethertype: 'IPv6' })],
+      security_group_rules: [rule(4 * i + 2, sgB, { protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '0.0.0.0/0' }), rule(4 * i + 3, sgB, { direction: 'egress', protocol: 'tcp', port_range_min: 443, port_range_max: 443, remote_ip_prefix: '0.0.0.0/0' })],
     });
   }
   const ports: NeutronPort[] = [];

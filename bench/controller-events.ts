@@ -13,6 +13,7 @@ import { NeutronController } from '../packages/controller/src/app/neutron-contro
 import { LeaderElector } from '../packages/controller/src/election/leader-elector.ts';
 import { RabbitNotificationSource } from '../packages/controller/src/neutron/notifications/rabbit-notification-source.ts';
 import { NeutronRestClient } from '../packages/controller/src/neutron/rest/neutron-rest-client.ts';
+import { OsloRpcClient } from '../packages/controller/src/neutron/rpc/oslo-rpc-client.ts';
 import type { NeutronNotification } from '../packages/controller/src/neutron/types.ts';
 import { QUIET, type SyncEnv } from '../packages/controller/src/sync/sync-env.ts';
 import { neutronLabUnavailable, startNeutronLab, waitUntil } from '../test/harness/neutron-lab.ts';
@@ -78,6 +79,10 @@ try {
   controller.start();
   await waitUntil('leadership', () => controller!.leading, 30_000);
   await controller.idle();
+  // Live agents on the ten compute hosts, so Neutron binds each port at the first attempt.
+  const rpc = new OsloRpcClient({ transportUrl: lab.rabbitUrl });
+  await Promise.all(Array.from({ length: 10 }, (_, i) => rpc.reportState(`compute-${i}`, true)));
+  const heartbeat = setInterval(() => void Promise.all(Array.from({ length: 10 }, (_, i) => rpc.reportState(`compute-${i}`, false))), 20_000);
   const network = await lab.api.createNetwork({ name: 'bench' });
   const subnet = await lab.api.createSubnet(network.id, '10.70.0.0/16');
   const sg = await lab.api.createSecurityGroup('bench');
@@ -94,6 +99,8 @@ try {
     await waitUntil(`endpoint of port ${i}`, () => committed.has(port.id), 30_000, 2);
   }
   await watcher.stop();
+  clearInterval(heartbeat);
+  await rpc.close();
   const notifyToEtcd = ids.filter((id) => received.has(id)).map((id) => committed.get(id)! - received.get(id)!);
   const postToEtcd = ids.map((id) => committed.get(id)! - posted.get(id)!);
   const result = {

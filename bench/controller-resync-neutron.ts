@@ -10,6 +10,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EtcdStore, startLocalEtcd } from '@percale/datastore';
 import { NeutronRestClient } from '../packages/controller/src/neutron/rest/neutron-rest-client.ts';
+import { OsloRpcClient } from '../packages/controller/src/neutron/rpc/oslo-rpc-client.ts';
 import { fullScope, type ResyncResult } from '../packages/controller/src/sync/resync-result.ts';
 import { runResync } from '../packages/controller/src/sync/resync.ts';
 import { QUIET, type SyncEnv } from '../packages/controller/src/sync/sync-env.ts';
@@ -53,9 +54,15 @@ try {
     }
     // A fresh Neutron per size, holding exactly the scale shape.
     const lab = await startNeutronLab({ etcd });
+    // Every compute host has a live agent (as its percale agent would report), so Neutron binds
+    // each port at the first attempt instead of retrying ten times.
+    const rpc = new OsloRpcClient({ transportUrl: lab.rabbitUrl });
+    const shape = scaleShape(n, lab.api.projectId);
+    const report = () => Promise.all(shape.hosts.map((h) => rpc.reportState(h, false)));
+    await Promise.all(shape.hosts.map((h) => rpc.reportState(h, true)));
+    const heartbeat = setInterval(() => void report(), 20_000);
     try {
       const project = lab.api.projectId;
-      const shape = scaleShape(n, project);
       const t0 = performance.now();
       const ids = new Map<string, string>();
       const made = async (collection: string, key: string, from: Array<{ id: string }>, body: (x: never) => Record<string, unknown>) => {
@@ -65,11 +72,14 @@ try {
       await made('networks', 'networks', shape.networks, (x: { name: string }) => ({ name: x.name }));
       await made('subnets', 'subnets', shape.subnets, (x: { network_id: string; cidr: string }) => ({ network_id: ids.get(x.network_id), cidr: x.cidr, ip_version: 4 }));
       await made('security-groups', 'security_groups', shape.securityGroups, (x: { name: string }) => ({ name: x.name }));
-      await bulk(lab, 'security-group-rules', 'security_group_rules', shape.securityGroups.flatMap((g) => g.security_group_rules.map((r) => ({
-        project_id: project, security_group_id: ids.get(g.id), direction: r.direction, ethertype: r.ethertype, protocol: r.protocol,
-        port_range_min: r.port_range_min, port_range_max: r.port_range_max, remote_ip_prefix: r.remote_ip_prefix,
-        remote_group_id: r.remote_group_id && ids.get(r.remote_group_id),
-      }))));
+      // Neutron creates rules in bulk only within one group.
+      for (const g of shape.securityGroups) {
+        await bulk(lab, 'security-group-rules', 'security_group_rules', g.security_group_rules.map((r) => ({
+          project_id: project, security_group_id: ids.get(g.id), direction: r.direction, ethertype: r.ethertype, protocol: r.protocol,
+          port_range_min: r.port_range_min, port_range_max: r.port_range_max, remote_ip_prefix: r.remote_ip_prefix,
+          remote_group_id: r.remote_group_id && ids.get(r.remote_group_id),
+        })));
+      }
       await bulk(lab, 'ports', 'ports', shape.ports.map((p) => ({
         project_id: project, network_id: ids.get(p.network_id), device_owner: 'compute:nova', device_id: p.device_id,
         'binding:host_id': p['binding:host_id'], security_groups: p.security_groups.map((g) => ids.get(g)),
@@ -99,6 +109,8 @@ try {
         });
       }
     } finally {
+      clearInterval(heartbeat);
+      await rpc.close();
       await lab.stop();
     }
   }

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -307,6 +307,26 @@ describe('percale neutron-controller against a real Neutron', { skip, timeout: 3
     await controller.waitFor(/Resync finished.*ok=true/);
     assert.match(controller.log(), /endpoints=2\/0\/0\/0/, 'every endpoint correct, none updated, deleted or created');
     assert.equal(await revisions(), before);
+  });
+
+  it('neutron-resync prints the summary of a narrow resync and changes nothing that is right', async () => {
+    const before = await revisions();
+    const out = join(dir, 'resync.json');
+    const { stdout } = await exec(percale, ['neutron-resync', ...configArgs, '--port', port.id, '--include-sgs-for-ports', '-o', out], { timeout: 60_000 });
+    const result = JSON.parse(stdout) as { ok: boolean; scope: Record<string, unknown>; phases: Record<string, Record<string, number>> };
+    assert.equal(result.ok, true);
+    assert.deepEqual(result.scope, { all: false, include_sgs_for_ports: true, networks: [], ports: [port.id], security_groups: [], subnets: [] });
+    assert.deepEqual(Object.keys(result.phases), ['endpoints', 'expand', 'policy', 'subnets'], 'key-sorted, no felix_config for a narrow scope');
+    assert.deepEqual([result.phases.endpoints!.correct, result.phases.endpoints!.updated, result.phases.endpoints!.created, result.phases.policy!.correct], [1, 0, 0, 1]);
+    assert.match(stdout, /^\{\n {2}"error": null,\n {2}"finished_at"/);
+    assert.equal(await readFile(out, 'utf8'), stdout);
+    assert.equal(await revisions(), before);
+
+    const bad = join(dir, 'bad-region.conf');
+    await writeFile(bad, '[calico]\nopenstack_region = RegionOne\n');
+    const failed = await exec(percale, ['neutron-resync', ...configArgs, '--config-file', bad], { timeout: 30_000 }).then(() => assert.fail('exit 0'), (e: { code: number; stderr: string }) => e);
+    assert.equal(failed.code, 2);
+    assert.match(failed.stderr, /\[calico\] openstack_region "RegionOne" \(.*bad-region.conf line 2\): a region name must be a DNS label/);
   });
 
   it('fails over to a standby controller when the leader dies', async () => {

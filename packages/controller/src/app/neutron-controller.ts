@@ -59,6 +59,7 @@ const NOTIFICATION_START_WAIT_MS = 10_000;
 /** One leadership term's running parts. */
 interface Term {
   generation: number;
+  sync: DynamicSync;
   router: NotificationRouter;
   source: NotificationSource;
   watcher: Watcher | undefined;
@@ -147,7 +148,7 @@ export class NeutronController {
       log.error('Cannot receive Neutron notifications; only resyncs will update the datastore', { error: err });
       source = { start: () => Promise.resolve(), close: () => Promise.resolve() };
     }
-    const term: Term = { generation, router, source, watcher: undefined, status: undefined };
+    const term: Term = { generation, sync, router, source, watcher: undefined, status: undefined };
     this.#term = term;
     this.#watchEndpoints(term);
     // Consume before the resync reads anything, so no event falls between the two. If the
@@ -241,6 +242,8 @@ export class NeutronController {
           },
         });
       } finally {
+        // What the dynamic syncs cached may predate what the resync just wrote.
+        term.sync.clearCache();
         term.router.queue.resume();
       }
       this.#o.onResync?.(result);

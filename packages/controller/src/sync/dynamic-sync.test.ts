@@ -94,9 +94,24 @@ describe('DynamicSync', () => {
     neutron.ports.get('p1')!.security_groups = ['sg-2'];
     neutron.calls.clear();
     await sync.syncPort('p1', hint);
-    assert.equal(neutron.calls.get('listSecurityGroups'), 2, 'the hinted context did not cover sg-2: read again');
+    assert.equal(neutron.calls.get('listSecurityGroups'), 1, 'the hinted context did not cover sg-2: only sg-2 is read');
     const wep = await store.get({ kind: 'WorkloadEndpoint', namespace: NS, name: 'host--a-openstack-vm1-p1' });
     assert.deepEqual(Object.keys(wep.metadata.labels!).filter((k) => k.startsWith('sg')).sort(), ['sg-name.projectcalico.org/openstack-db', 'sg.projectcalico.org/openstack-sg-2']);
+  });
+
+  it('syncPort() reads a network again only after Neutron announced a change to it', async () => {
+    const { neutron, store, index, sync } = setup();
+    const router = new NotificationRouter({ sync, index, log: QUIET });
+    await sync.syncPort('p1');
+    neutron.calls.clear();
+    await sync.syncPort('p1');
+    assert.equal(neutron.calls.get('listNetworks'), undefined, 'served from the cache');
+    neutron.networks.get('net-1')!.name = 'renamed';
+    router.handle(note('network.update.end', { network: { id: 'net-1', name: 'renamed' } }));
+    await router.idle();
+    assert.equal(neutron.calls.get('listNetworks'), 1);
+    const wep = await store.get({ kind: 'WorkloadEndpoint', namespace: NS, name: 'host--a-openstack-vm1-p1' });
+    assert.equal(wep.metadata.labels!['projectcalico.org/openstack-network-name'], 'renamed');
   });
 
   it('syncSlot() gives up after five compare-and-swap conflicts and logs a warning', async () => {

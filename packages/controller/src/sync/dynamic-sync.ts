@@ -10,7 +10,7 @@ import { isNotFound } from '@percale/datastore';
 import { casOne } from './cas-writer.ts';
 import { buildEndpoint, buildPolicy, endpointNameFor, isEndpointPort, POLICY_PREFIX, subnetEntry, subnetPrefix } from './desired.ts';
 import type { EndpointIndex } from './endpoint-index.ts';
-import { readContextFor, type PortContext, type ProjectCache } from './port-context.ts';
+import { ContextCache, readContextFor, type CachedKind, type PortContext, type ProjectCache } from './port-context.ts';
 import { endpointMatches, mergeForUpdate } from './resync.ts';
 import { sameContent } from './same-content.ts';
 import { migratingTo, wantsSlot } from './slots.ts';
@@ -30,12 +30,24 @@ export class DynamicSync {
   readonly #index: EndpointIndex;
   readonly #projects: ProjectCache;
   readonly #observer: DynamicSyncObserver;
+  /** Networks, subnets and groups as last read; the router drops what Neutron announces as changed. */
+  readonly #cache = new ContextCache();
 
   constructor(env: SyncEnv, index: EndpointIndex, projects: ProjectCache, observer: DynamicSyncObserver = {}) {
     this.#env = env;
     this.#index = index;
     this.#projects = projects;
     this.#observer = observer;
+  }
+
+  /** Forgets a cached network, subnet or group that Neutron announced as changed. */
+  invalidate(kind: CachedKind, id: string): void {
+    this.#cache.invalidate(kind, id);
+  }
+
+  /** Forgets every cached object (a full resync re-reads everything anyway). */
+  clearCache(): void {
+    this.#cache.clear();
   }
 
   /**
@@ -74,7 +86,7 @@ export class DynamicSync {
       await Promise.all([...todo.keys()].map(async (name) => stored.set(name, await this.#get({ kind: 'WorkloadEndpoint', namespace, name }))));
       const [port, hinted] = await Promise.all([
         this.#env.neutron.getPort(portId),
-        hint && isEndpointPort(hint) ? readContextFor(this.#env.neutron, this.#projects, [hint]) : undefined,
+        hint && isEndpointPort(hint) ? readContextFor(this.#env.neutron, this.#projects, [hint], this.#cache) : undefined,
       ]);
       const endpointPort = port !== undefined && isEndpointPort(port) ? port : undefined;
       firstRound = false;
@@ -90,7 +102,7 @@ export class DynamicSync {
       }
       let ctx: PortContext | undefined;
       if (endpointPort && [...todo].some(([name, host]) => wantsSlot(endpointPort, host) && endpointNameFor(host, endpointPort) === name)) {
-        ctx = hinted && covers(hinted, endpointPort) ? hinted : await readContextFor(this.#env.neutron, this.#projects, [endpointPort]);
+        ctx = hinted && covers(hinted, endpointPort) ? hinted : await readContextFor(this.#env.neutron, this.#projects, [endpointPort], this.#cache);
         // Policy before endpoint, so Felix never sees the endpoint without its rules.
         await this.#ensurePolicies(endpointPort, ctx);
       }
@@ -157,6 +169,8 @@ export class DynamicSync {
       const stored = await this.#get(key);
       const group = await this.#env.neutron.getSecurityGroup(sgId);
       this.#observer.securityGroup?.(sgId, group);
+      if (group) this.#cache.set('security_group', sgId, group);
+      else this.#cache.invalidate('security_group', sgId);
       if (!group) {
         if (!stored) return 'absent';
         if (await casOne(store, { op: 'delete', key, resourceVersion: stored.metadata.resourceVersion! })) {

@@ -109,6 +109,10 @@ export class NotificationRouter {
     const [resource, action, phase] = splitEventType(n.eventType);
     if (phase !== 'end') return;
     const p = n.payload;
+    // Whatever changed must be read again by the syncs that follow.
+    if (resource === 'network' || resource === 'subnet' || resource === 'security_group') {
+      for (const id of idsIn(p, resource)) this.#sync.invalidate?.(resource, id);
+    }
     switch (resource) {
       case 'port':
         if (action !== 'delete') for (const port of objectsIn(p, 'port')) if (isPortShaped(port)) this.#portHints.set(port.id, port);
@@ -140,6 +144,7 @@ export class NotificationRouter {
 
   #routeRule(p: Payload): void {
     const groups = new Set<string>();
+    const drop = (g: string) => this.#sync.invalidate?.('security_group', g);
     for (const rule of objectsIn(p, 'security_group_rule')) {
       if (typeof rule.security_group_id === 'string') {
         groups.add(rule.security_group_id);
@@ -154,7 +159,10 @@ export class NotificationRouter {
         this.#queue.request('sg:*');
       }
     }
-    for (const g of groups) this.#queue.request(`sg:${g}`);
+    for (const g of groups) {
+      drop(g);
+      this.#queue.request(`sg:${g}`);
+    }
   }
 
   #routeFloatingIp(p: Payload, action: string): void {

@@ -107,8 +107,55 @@ export async function readFullContext(neutron: NeutronReader, projects: ProjectC
   };
 }
 
-/** Reads only what `ports` refer to (narrow resyncs and per-port syncs). */
-export async function readContextFor(neutron: NeutronReader, projects: ProjectCache, ports: readonly NeutronPort[]): Promise<PortContext> {
+/** Kinds of Neutron objects a `ContextCache` holds. */
+export type CachedKind = 'network' | 'subnet' | 'security_group';
+
+/**
+ * Networks, subnets and security groups as last read, for the dynamic sync: a port event then
+ * costs one Neutron round trip (the port and its floating IPs) instead of two. The notification
+ * router drops an entry when Neutron announces a change to it; entries also expire after
+ * `ttlMs`, which bounds staleness should an announcement be lost (a lost event also triggers a
+ * full resync, which clears the cache).
+ */
+export class ContextCache {
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  readonly #maps: Record<CachedKind, Map<string, { value: unknown; at: number }>> = { network: new Map(), subnet: new Map(), security_group: new Map() };
+
+  constructor(ttlMs = 60_000, now: () => number = () => performance.now()) {
+    this.#ttlMs = ttlMs;
+    this.#now = now;
+  }
+
+  get<T>(kind: CachedKind, id: string): T | undefined {
+    const e = this.#maps[kind].get(id);
+    if (!e) return undefined;
+    if (this.#now() - e.at > this.#ttlMs) {
+      this.#maps[kind].delete(id);
+      return undefined;
+    }
+    return e.value as T;
+  }
+
+  set(kind: CachedKind, id: string, value: unknown): void {
+    this.#maps[kind].set(id, { value, at: this.#now() });
+  }
+
+  /** Forgets one object (Neutron announced a change to it). */
+  invalidate(kind: CachedKind, id: string): void {
+    this.#maps[kind].delete(id);
+  }
+
+  clear(): void {
+    for (const m of Object.values(this.#maps)) m.clear();
+  }
+}
+
+/**
+ * Reads only what `ports` refer to (narrow resyncs and per-port syncs). With a cache, networks,
+ * subnets and groups already in it are not read again; floating IPs and QoS policies always are.
+ */
+export async function readContextFor(neutron: NeutronReader, projects: ProjectCache, ports: readonly NeutronPort[], cache?: ContextCache): Promise<PortContext> {
   const networkIds = new Set<string>();
   const subnetIds = new Set<string>();
   const sgIds = new Set<string>();
@@ -120,21 +167,41 @@ export async function readContextFor(neutron: NeutronReader, projects: ProjectCa
     if (port.qos_policy_id) qosIds.add(port.qos_policy_id);
     if (port.qos_network_policy_id) qosIds.add(port.qos_network_policy_id);
   }
+  const ctx: PortContext = { networks: new Map(), subnets: new Map(), securityGroups: new Map(), floatingIps: new Map(), projects: new Map(), qosPolicies: new Map() };
+  /** Ids not served by the cache (all of them without one). */
+  const missing = <T>(kind: CachedKind, ids: Set<string>, into: Map<string, T>): string[] => {
+    if (!cache) return [...ids];
+    const out: string[] = [];
+    for (const id of ids) {
+      const hit = cache.get<T>(kind, id);
+      if (hit === undefined) out.push(id);
+      else into.set(id, hit);
+    }
+    return out;
+  };
   const none = <T>(): Promise<T[]> => Promise.resolve([]);
+  const nets = missing('network', networkIds, ctx.networks);
+  const subs = missing('subnet', subnetIds, ctx.subnets);
+  const sgs = missing('security_group', sgIds, ctx.securityGroups);
   const [networks, subnets, securityGroups, fips, qosPolicies, projectMap] = await Promise.all([
-    networkIds.size ? neutron.listNetworks([...networkIds]) : none<NeutronNetwork>(),
-    subnetIds.size ? neutron.listSubnets([...subnetIds]) : none<NeutronSubnet>(),
-    sgIds.size ? neutron.listSecurityGroups([...sgIds]) : none<NeutronSecurityGroup>(),
+    nets.length ? neutron.listNetworks(nets) : none<NeutronNetwork>(),
+    subs.length ? neutron.listSubnets(subs) : none<NeutronSubnet>(),
+    sgs.length ? neutron.listSecurityGroups(sgs) : none<NeutronSecurityGroup>(),
     ports.length ? neutron.listFloatingIps({ portIds: ports.map((p) => p.id) }) : none<NeutronFloatingIp>(),
     qosIds.size ? neutron.listQosPolicies([...qosIds]) : none<NeutronQosPolicy>(),
     projects.lookup(ports.map((p) => projectIdOf(p) ?? '')),
   ]);
-  return {
-    networks: byId(networks),
-    subnets: byId(subnets),
-    securityGroups: byId(securityGroups),
-    floatingIps: floatingIpsByPort(fips),
-    projects: projectMap,
-    qosPolicies: byId(qosPolicies),
+  const keep = <T extends { id: string }>(kind: CachedKind, items: T[], into: Map<string, T>) => {
+    for (const item of items) {
+      into.set(item.id, item);
+      cache?.set(kind, item.id, item);
+    }
   };
+  keep('network', networks, ctx.networks);
+  keep('subnet', subnets, ctx.subnets);
+  keep('security_group', securityGroups, ctx.securityGroups);
+  ctx.floatingIps = floatingIpsByPort(fips);
+  ctx.projects = projectMap;
+  for (const q of qosPolicies) ctx.qosPolicies.set(q.id, q);
+  return ctx;
 }
