@@ -23,7 +23,7 @@ import {
   subnetEntry,
   subnetPrefix,
 } from './desired.ts';
-import { ProjectCache, readContextFor, readFullContext, type PortContext } from './port-context.ts';
+import { ProjectCache, readContextFor, readFullContext } from './port-context.ts';
 import { isFullScope, ms, type PlainPhaseSummary, type ResourcePhaseSummary, type ResyncResult, type ResyncScope } from './resync-result.ts';
 import { sameContent } from './same-content.ts';
 import { portSlots, wantsSlot } from './slots.ts';
@@ -442,11 +442,6 @@ async function rereadPorts(env: SyncEnv, ids: readonly string[]): Promise<Map<st
   const lists = await Promise.all(chunks(ids, REREAD_CHUNK).map((chunk) => env.neutron.listPorts({ ids: chunk })));
   for (const list of lists) for (const p of list) found.set(p.id, p);
   return found;
-}
-
-/** Exposed for the dynamic sync: builds the context for one port. */
-export async function contextForPort(env: SyncEnv, projects: ProjectCache, port: NeutronPort): Promise<PortContext> {
-  return readContextFor(env.neutron, projects, [port]);
 }
 
 // ---------------------------------------------------------------------------------------
