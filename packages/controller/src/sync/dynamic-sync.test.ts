@@ -211,6 +211,15 @@ describe('NotificationRouter', () => {
     assert.deepEqual(calls, ['port:p1']);
   });
 
+  it('handle() syncs the endpoints of a network whose subnet changed (gateways)', async () => {
+    const { router, calls, sync: _unused, ...s } = routed();
+    const real = new DynamicSync(s.env, s.index, new ProjectCache(s.neutron));
+    await real.syncPort('p1');
+    router.handle(note('subnet.update.end', { subnet: { id: 'sub-1', network_id: 'net-1', gateway_ip: '10.65.0.254' } }));
+    await router.idle();
+    assert.deepEqual(calls.sort(), ['port:p1', 'subnet:sub-1']);
+  });
+
   it('handle() coalesces a burst of events for one port and never runs two syncs of it at once', async () => {
     const { index } = setup();
     let running = 0;

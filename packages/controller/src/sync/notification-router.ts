@@ -130,6 +130,12 @@ export class NotificationRouter {
         return;
       case 'subnet':
         for (const id of idsIn(p, 'subnet')) this.#queue.request(`subnet:${id}`);
+        // A changed gateway is the ipv4Gateway/ipv6Gateway of the network's endpoints.
+        if (action === 'update') {
+          for (const subnet of objectsIn(p, 'subnet')) {
+            if (typeof subnet.network_id === 'string') for (const port of this.#index.portsOfNetwork(subnet.network_id)) this.#queue.request(`port:${port}`);
+          }
+        }
         return;
       case 'floatingip':
         this.#routeFloatingIp(p, action);
