@@ -133,13 +133,16 @@ describe('NeutronRestClient against a real Neutron', { skip, timeout: 300_000 },
     assert.deepEqual(ids(await client.listPorts({ ids: [vm1!.id, vm2!.id], hostId: 'compute-2' })), [vm2!.id]);
   });
 
-  it('lists the same objects one per page and with one id per request', async () => {
+  it('lists the same objects one per page, with one id per request and in network shards', async () => {
     const paged = new NeutronRestClient({ url: lab.neutronUrl, auth: { type: 'noauth' }, pageSize: 1, maxFilterValues: 1, concurrency: 2 });
     assert.deepEqual(byId(await paged.listPorts()), byId(await client.listPorts()));
     assert.deepEqual(byId(await paged.listNetworks()), byId(await client.listNetworks()));
     assert.deepEqual(byId(await paged.listSecurityGroups()), byId(await client.listSecurityGroups()));
     const wanted = made.ports.map((p) => p.id);
     assert.deepEqual(ids(await paged.listPorts({ ids: wanted })), [...wanted].sort());
+    const sharded = new NeutronRestClient({ url: lab.neutronUrl, auth: { type: 'noauth' }, portShards: 2 });
+    assert.deepEqual(byId(await sharded.listPorts()), byId(await client.listPorts()));
+    assert.deepEqual(ids(await sharded.listPorts({ hostId: 'compute-2' })), [made.ports[1]!.id]);
   });
 
   it('get*() return the object, or undefined for an id Neutron does not have (404)', async () => {

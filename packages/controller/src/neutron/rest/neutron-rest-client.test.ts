@@ -100,6 +100,33 @@ describe('NeutronRestClient', () => {
     assert.ok(server.requests.every((u) => u.href.length < 2_500));
   });
 
+  it('listPorts() with portShards lists each share of the networks in parallel, then the networks created meanwhile', async () => {
+    client = new NeutronRestClient({ url: server.url, auth: { type: 'noauth' }, portShards: 2 });
+    const networks = ['n1', 'n2', 'n3'];
+    server.handle((_req, url) => {
+      if (url.pathname === '/v2.0/networks') {
+        const body = { networks: networks.map((id) => ({ id })) };
+        // A network appears while the ports are being listed.
+        if (!networks.includes('n4')) networks.push('n4');
+        return { status: 200, body };
+      }
+      return { status: 200, body: { ports: url.searchParams.getAll('network_id').map((n) => ({ ...port(`p-${n}`), network_id: n })) } };
+    });
+    const ports = await client.listPorts({ hostId: 'h1' });
+    assert.deepEqual(ports.map((p) => p.id).sort(), ['p-n1', 'p-n2', 'p-n3', 'p-n4']);
+    const portQueries = server.requests.filter((u) => u.pathname === '/v2.0/ports');
+    assert.deepEqual(portQueries.map((u) => u.searchParams.getAll('network_id').join()).sort(), ['n1,n3', 'n2', 'n4']);
+    assert.ok(portQueries.every((u) => u.searchParams.get('binding:host_id') === 'h1'));
+    assert.deepEqual(server.requests.filter((u) => u.pathname === '/v2.0/networks').map((u) => u.searchParams.getAll('fields')), [['id'], ['id']]);
+  });
+
+  it('listPorts() with portShards and an id filter lists as usual', async () => {
+    client = new NeutronRestClient({ url: server.url, auth: { type: 'noauth' }, portShards: 4 });
+    server.handle((_req, url) => ({ status: 200, body: { ports: url.searchParams.getAll('id').map(port) } }));
+    assert.deepEqual((await client.listPorts({ ids: ['a'] })).map((p) => p.id), ['a']);
+    assert.deepEqual(server.requests.map((u) => u.pathname), ['/v2.0/ports']);
+  });
+
   it('listPorts() with an empty id list matches nothing and sends no request', async () => {
     assert.deepEqual(await client.listPorts({ ids: [] }), []);
     assert.deepEqual(await client.listNetworks([]), []);
@@ -213,7 +240,7 @@ describe('NeutronRestClient', () => {
 
   it('rejects options that cannot work', () => {
     assert.throws(() => new NeutronRestClient({ auth: { type: 'noauth' } }), /"url" is required with noauth/);
-    assert.throws(() => new NeutronRestClient({ url: server.url, auth: { type: 'noauth' }, pageSize: 0 }), /pageSize 0/);
+    assert.throws(() => new NeutronRestClient({ url: server.url, auth: { type: 'noauth' }, pageSize: 0, portShards: 1.5 }), /pageSize 0, portShards 1.5 must be a whole number of at least 1/);
   });
 });
 
