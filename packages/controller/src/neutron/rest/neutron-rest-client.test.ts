@@ -10,7 +10,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { NeutronApiError } from './neutron-api-error.ts';
 import { NeutronRestClient, neutronBaseUrl } from './neutron-rest-client.ts';
 
-type Handler = (req: IncomingMessage, url: URL) => { status: number; body?: unknown; raw?: string; delayMs?: number };
+type Handler = (req: IncomingMessage, url: URL) => { status: number; body?: unknown; raw?: string; delayMs?: number; headers?: Record<string, string> };
 
 /** A server whose answers each test scripts; it records every request URL. */
 async function scriptedServer() {
@@ -21,7 +21,7 @@ async function scriptedServer() {
     requests.push(url);
     const answer = handler(req, url);
     const send = () => {
-      res.writeHead(answer.status, { 'Content-Type': 'application/json' });
+      res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
       res.end(answer.raw ?? (answer.body === undefined ? '' : JSON.stringify(answer.body)));
     };
     if (answer.delayMs) setTimeout(send, answer.delayMs);
@@ -192,6 +192,18 @@ describe('NeutronRestClient', () => {
     server.handle(() => (++calls < 3 ? { status: 503, raw: 'busy' } : { status: 200, body: { subnets: [{ id: 's1' }] } }));
     assert.deepEqual((await client.listSubnets()).map((s) => s.id), ['s1']);
     assert.equal(calls, 3);
+  });
+
+  it('listSubnets() waits as long as a 429 Retry-After asks, within retryMaxDelayMs', async () => {
+    client = new NeutronRestClient({ url: server.url, auth: { type: 'noauth' }, retryBaseDelayMs: 1, retryMaxDelayMs: 300 });
+    const at: number[] = [];
+    server.handle(() => {
+      at.push(performance.now());
+      return at.length === 1 ? { status: 429, raw: 'slow down', headers: { 'Retry-After': '60' } } : { status: 200, body: { subnets: [] } };
+    });
+    assert.deepEqual(await client.listSubnets(), []);
+    const waited = at[1]! - at[0]!;
+    assert.ok(waited >= 280 && waited < 2_000, `waited ${waited} ms`);
   });
 
   it('listPorts() gives up after the retries with an error naming method, path, status and Neutron\'s message', async () => {
