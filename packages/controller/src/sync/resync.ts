@@ -439,8 +439,13 @@ async function resyncEndpoints(
 
 async function rereadPorts(env: SyncEnv, ids: readonly string[]): Promise<Map<string, NeutronPort>> {
   const found = new Map<string, NeutronPort>();
-  const lists = await Promise.all(chunks(ids, REREAD_CHUNK).map((chunk) => env.neutron.listPorts({ ids: chunk })));
-  for (const list of lists) for (const p of list) found.set(p.id, p);
+  // Neutron answers one unfiltered listing faster than many `id=` filtered ones (measured: 100
+  // ports by id 430 ms, all ports 240 ms), so many creates (a cold start) re-read everything.
+  const lists = ids.length >= REREAD_CHUNK
+    ? [await env.neutron.listPorts()]
+    : await Promise.all(chunks(ids, REREAD_CHUNK).map((chunk) => env.neutron.listPorts({ ids: chunk })));
+  const wanted = new Set(ids);
+  for (const list of lists) for (const p of list) if (wanted.has(p.id)) found.set(p.id, p);
   return found;
 }
 
