@@ -63,6 +63,8 @@ interface Term {
   router: NotificationRouter;
   source: NotificationSource;
   watcher: Watcher | undefined;
+  /** Consecutive endpoint-watch failures, for the restart backoff. */
+  watchFailures: number;
   status: { rpc: NeutronAgentRpc; reporter: StatusReporter } | undefined;
 }
 
@@ -148,7 +150,7 @@ export class NeutronController {
       log.error('Cannot receive Neutron notifications; only resyncs will update the datastore', { error: err });
       source = { start: () => Promise.resolve(), close: () => Promise.resolve() };
     }
-    const term: Term = { generation, sync, router, source, watcher: undefined, status: undefined };
+    const term: Term = { generation, sync, router, source, watcher: undefined, watchFailures: 0, status: undefined };
     this.#term = term;
     this.#watchEndpoints(term);
     // Consume before the resync reads anything, so no event falls between the two. If the
@@ -207,17 +209,21 @@ export class NeutronController {
       },
       onSynced: () => {
         synced = true;
+        term.watchFailures = 0;
         this.#index.reset(snapshot);
         snapshot.length = 0;
       },
       onClosed: (error) => {
         if (this.#term !== term || error === undefined) return;
-        log.warn('Endpoint watch ended; restarting it and resyncing', { error });
+        // Back off while it keeps failing (1 s doubling to 60 s), so a broken datastore never
+        // turns into a loop of resyncs.
+        const delayMs = Math.min(1000 * 2 ** term.watchFailures++, 60_000);
+        log.warn('Endpoint watch ended; restarting it and resyncing', { error, inMs: delayMs });
         setTimeout(() => {
           if (this.#term !== term) return;
           this.#watchEndpoints(term);
           this.requestResync('the datastore watch broke');
-        }, 1000).unref();
+        }, delayMs).unref();
       },
     });
   }
