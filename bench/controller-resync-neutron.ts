@@ -25,10 +25,11 @@ const QOS = {
   ingressMinburstBytes: 0, egressMinburstBytes: 0, ingressBurstPackets: 0, egressBurstPackets: 0,
 };
 
-async function bulk(lab: NeutronLab, collection: string, key: string, items: Array<Record<string, unknown>>): Promise<Array<Record<string, unknown>>> {
+/** Creates `items` in bulk requests of `chunk` (each request must finish within the lab's 30 s limit). */
+async function bulk(lab: NeutronLab, collection: string, key: string, items: Array<Record<string, unknown>>, chunk = 100): Promise<Array<Record<string, unknown>>> {
   const out: Array<Record<string, unknown>> = [];
-  for (let i = 0; i < items.length; i += 100) {
-    const res = await lab.api.request<Record<string, Array<Record<string, unknown>>>>('POST', `/${collection}`, { [key]: items.slice(i, i + 100) });
+  for (let i = 0; i < items.length; i += chunk) {
+    const res = await lab.api.request<Record<string, Array<Record<string, unknown>>>>('POST', `/${collection}`, { [key]: items.slice(i, i + chunk) });
     out.push(...res[key]!);
   }
   return out;
@@ -84,7 +85,7 @@ try {
         project_id: project, network_id: ids.get(p.network_id), device_owner: 'compute:nova', device_id: p.device_id,
         'binding:host_id': p['binding:host_id'], security_groups: p.security_groups.map((g) => ids.get(g)),
         fixed_ips: [{ subnet_id: ids.get(p.fixed_ips[0]!.subnet_id) }],
-      })));
+      })), 25);
       const createSeconds = (performance.now() - t0) / 1000;
       portsPerSecond = n / createSeconds;
       console.log(`# ${n} ports: Neutron objects created in ${createSeconds.toFixed(1)} s`);
