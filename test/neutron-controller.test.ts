@@ -274,6 +274,8 @@ describe('percale neutron-controller against a real Neutron', { skip, timeout: 3
 
     await lab.api.deleteSecurityGroup(db.id).catch(() => undefined);
     await waitUntil('a deleted group loses its policy', async () => (await raw(policyKey(db.id))) === undefined, 15_000);
+    // Neutron drops web's rule that allowed traffic from db without announcing it.
+    await waitUntil("web's policy loses the rule that allowed traffic from db", async () => !JSON.stringify(await raw(policyKey(web.id))).includes(db.id), 15_000);
   });
 
   it('resyncs after changes made while it was stopped (stale removed, missing written)', async () => {

@@ -220,6 +220,22 @@ describe('NotificationRouter', () => {
     assert.deepEqual(calls.sort(), ['port:p1', 'subnet:sub-1']);
   });
 
+  it('handle() resyncs the groups whose rules allowed traffic from a deleted group', async () => {
+    const { router, calls } = routed();
+    const rule = (id: string, group: string, remote: string | null) => ({
+      id, security_group_id: group, direction: 'ingress' as const, ethertype: 'IPv4' as const, protocol: null,
+      port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: remote,
+    });
+    router.learnSecurityGroups([
+      { id: 'web', name: 'web', security_group_rules: [rule('r1', 'web', 'lb'), rule('r2', 'web', null)] },
+      { id: 'db', name: 'db', security_group_rules: [rule('r3', 'db', 'web')] },
+      { id: 'lb', name: 'lb', security_group_rules: [rule('r4', 'lb', 'lb')] },
+    ], true);
+    router.handle(note('security_group.delete.end', { security_group_id: 'lb' }));
+    await router.idle();
+    assert.deepEqual(calls.sort(), ['sg:lb', 'sg:web']);
+  });
+
   it('handle() coalesces a burst of events for one port and never runs two syncs of it at once', async () => {
     const { index } = setup();
     let running = 0;

@@ -62,6 +62,8 @@ export class NotificationRouter {
   readonly #queue: KeyedQueue;
   /** Security-group rule id → its group, for rule deletes that name only the rule. */
   readonly #ruleGroups = new Map<string, string>();
+  /** Security-group rule id → the group it allows traffic from (`remote_group_id`), when it has one. */
+  readonly #ruleRemotes = new Map<string, string>();
   /** Floating IP id → the port it was last seen on, for disassociation and deletion. */
   readonly #fipPorts = new Map<string, string>();
   /** The latest port an event carried, per port id, until its sync starts (a hint, never trusted as state). */
@@ -88,8 +90,11 @@ export class NotificationRouter {
 
   /** Learns rule → group from full groups (a resync's or a sync's read). */
   learnSecurityGroups(groups: readonly NeutronSecurityGroup[], full = false): void {
-    if (full) this.#ruleGroups.clear();
-    for (const g of groups) for (const r of g.security_group_rules) this.#ruleGroups.set(r.id, g.id);
+    if (full) {
+      this.#ruleGroups.clear();
+      this.#ruleRemotes.clear();
+    }
+    for (const g of groups) for (const r of g.security_group_rules) this.#learnRule(r.id, g.id, r.remote_group_id);
   }
 
   /** Learns floating IP → port from a full list. */
@@ -100,8 +105,18 @@ export class NotificationRouter {
 
   /** Forgets a deleted group's rules, or records a re-read group's. */
   noteSecurityGroup(id: string, group: NeutronSecurityGroup | undefined): void {
-    for (const [rule, g] of this.#ruleGroups) if (g === id) this.#ruleGroups.delete(rule);
+    for (const [rule, g] of this.#ruleGroups) {
+      if (g !== id) continue;
+      this.#ruleGroups.delete(rule);
+      this.#ruleRemotes.delete(rule);
+    }
     if (group) this.learnSecurityGroups([group]);
+  }
+
+  #learnRule(ruleId: string, group: string, remote: unknown): void {
+    this.#ruleGroups.set(ruleId, group);
+    if (typeof remote === 'string' && remote !== '') this.#ruleRemotes.set(ruleId, remote);
+    else this.#ruleRemotes.delete(ruleId);
   }
 
   /** Routes one notification. Unknown event types are ignored. */
@@ -121,6 +136,9 @@ export class NotificationRouter {
       case 'security_group':
         for (const id of idsIn(p, 'security_group')) {
           this.#queue.request(`sg:${id}`);
+          // Neutron deletes the rules of other groups that allowed traffic from this one, without
+          // announcing it: those groups' policies must lose the rules too.
+          if (action === 'delete') for (const g of this.#groupsReferring(id)) this.#queue.request(`sg:${g}`);
           // A rename changes the name labels of the group's ports (networking-calico waits for the next rewrite).
           if (action === 'update') for (const port of this.#index.portsOfSecurityGroup(id)) this.#queue.request(`port:${port}`);
         }
@@ -154,7 +172,7 @@ export class NotificationRouter {
     for (const rule of objectsIn(p, 'security_group_rule')) {
       if (typeof rule.security_group_id === 'string') {
         groups.add(rule.security_group_id);
-        if (typeof rule.id === 'string') this.#ruleGroups.set(rule.id, rule.security_group_id);
+        if (typeof rule.id === 'string') this.#learnRule(rule.id, rule.security_group_id, rule.remote_group_id);
       }
     }
     for (const ruleId of idsIn(p, 'security_group_rule')) {
@@ -169,6 +187,16 @@ export class NotificationRouter {
       drop(g);
       this.#queue.request(`sg:${g}`);
     }
+  }
+
+  /** Groups with a rule that allows traffic from group `id`. */
+  #groupsReferring(id: string): Set<string> {
+    const groups = new Set<string>();
+    for (const [rule, remote] of this.#ruleRemotes) {
+      const group = this.#ruleGroups.get(rule);
+      if (remote === id && group !== undefined && group !== id) groups.add(group);
+    }
+    return groups;
   }
 
   #routeFloatingIp(p: Payload, action: string): void {
