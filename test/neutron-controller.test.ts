@@ -344,7 +344,7 @@ describe('percale neutron-controller against a real Neutron', { skip, timeout: 3
     controller = standby;
   });
 
-  it('reports a live agent to Neutron and turns a bound port ACTIVE', { skip: skipNetns }, async () => {
+  it('reports a live agent to Neutron, turns a bound port ACTIVE, and lets a stopped agent turn dead', { skip: skipNetns }, async () => {
     const netns = new NetnsLab();
     try {
       const [host] = await netns.hostPair({ name: 'ca', vmSubnet: '10.65.0.0/24' }, { name: 'cb', vmSubnet: '10.66.0.0/24' });
@@ -370,7 +370,9 @@ describe('percale neutron-controller against a real Neutron', { skip, timeout: 3
       await netns.in(vm.ns, ['ip', 'link', 'set', 'eth0', 'address', 'fa:16:3e:aa:bb:cc']);
       await waitUntil('the port turns ACTIVE', async () => (await lab.api.getPort(vmPort.id))?.status === 'ACTIVE', 40_000)
         .catch((err: Error) => assert.fail(`${err.message}\nagent: ${agentLog}\ncontroller: ${controller.log().slice(-2000)}`));
+      // A stopped agent's heartbeat expires; Neutron then lists the host as dead (agent_down_time 8 s here).
       await netns.stop(agent);
+      await waitUntil(`agent ${hostname} dead in Neutron's agent list`, async () => (await lab.api.getAgent(hostname, FELIX_AGENT_TYPE))?.alive === false, 40_000);
     } finally {
       await netns.destroy();
     }
