@@ -11,8 +11,8 @@ import { casOne } from './cas-writer.ts';
 import { buildEndpoint, buildPolicy, endpointNameFor, isEndpointPort, POLICY_PREFIX, subnetEntry, subnetPrefix } from './desired.ts';
 import type { EndpointIndex } from './endpoint-index.ts';
 import { ContextCache, readContextFor, type CachedKind, type PortContext, type ProjectCache } from './port-context.ts';
-import { endpointMatches, mergeForUpdate } from './resync.ts';
-import { sameContent } from './same-content.ts';
+import { mergeForUpdate } from './resync.ts';
+import { endpointMatches, policyMatches } from './same-content.ts';
 import { migratingTo, wantsSlot } from './slots.ts';
 import { MAX_CAS_ATTEMPTS, type SyncEnv } from './sync-env.ts';
 import type { NeutronPort, NeutronSecurityGroup } from '../neutron/types.ts';
@@ -155,7 +155,7 @@ export class DynamicSync {
         const group = ctx.securityGroups.get(sgId);
         if (!group) return;
         const stored = await this.#get({ kind: 'NetworkPolicy', namespace: this.#env.namespace, name: POLICY_PREFIX + sgId });
-        if (stored && sameContent(stored.spec, buildPolicy(group, this.#env).spec)) return;
+        if (stored && policyMatches(stored, buildPolicy(group, this.#env))) return;
         await this.syncSecurityGroup(sgId);
       }),
     );
@@ -180,7 +180,7 @@ export class DynamicSync {
         continue;
       }
       const desired = buildPolicy(group, this.#env);
-      if (stored && sameContent(stored.spec, desired.spec)) return 'unchanged';
+      if (stored && policyMatches(stored, desired)) return 'unchanged';
       const resource = stored ? mergeForUpdate(stored, desired) : desired;
       if (await casOne(store, stored ? { op: 'update', resource } : { op: 'create', resource })) {
         log.info(stored ? 'Updated NetworkPolicy' : 'Created NetworkPolicy', { name: key.name });

@@ -25,7 +25,7 @@ import {
 } from './desired.ts';
 import { ProjectCache, readContextFor, readFullContext } from './port-context.ts';
 import { isFullScope, ms, type PlainPhaseSummary, type ResourcePhaseSummary, type ResyncResult, type ResyncScope } from './resync-result.ts';
-import { sameContent } from './same-content.ts';
+import { endpointMatches, policyMatches } from './same-content.ts';
 import { portSlots, wantsSlot } from './slots.ts';
 import type { SyncEnv } from './sync-env.ts';
 
@@ -92,15 +92,6 @@ export function mergeForUpdate(stored: Resource, desired: Resource): Resource {
   if (desired.metadata.labels && Object.keys(desired.metadata.labels).length > 0) metadata.labels = desired.metadata.labels;
   if (desired.metadata.annotations && Object.keys(desired.metadata.annotations).length > 0) metadata.annotations = desired.metadata.annotations;
   return { ...stored, metadata, spec: desired.spec! };
-}
-
-/** True when `stored` already says what `desired` says (spec, and the labels and annotations the controller sets). */
-export function endpointMatches(stored: Resource, desired: Resource): boolean {
-  return (
-    sameContent(stored.spec, desired.spec) &&
-    sameContent(stored.metadata.labels, desired.metadata.labels) &&
-    sameContent(stored.metadata.annotations, desired.metadata.annotations)
-  );
 }
 
 /**
@@ -288,7 +279,7 @@ async function resyncPolicies(env: SyncEnv, ids: Set<string> | undefined, now: (
     const sg = wanted.get(name);
     if (sg) {
       const desired = buildPolicy(sg, env);
-      if (sameContent(stored.spec, desired.spec)) s.correct++;
+      if (policyMatches(stored, desired)) s.correct++;
       else {
         ops.push({ op: 'update', resource: mergeForUpdate(stored, desired) });
         kinds.push('updated');
