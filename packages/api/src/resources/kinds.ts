@@ -28,6 +28,7 @@ const table: readonly KindInfo[] = [
   { kind: 'Tier', plural: 'tiers', namespaced: false, aliases: ['tier', 'tiers'] },
   { kind: 'Profile', plural: 'profiles', namespaced: false, aliases: ['profile', 'profiles', 'pro', 'pros'] },
   { kind: 'WorkloadEndpoint', plural: 'workloadendpoints', namespaced: true, aliases: ['workloadendpoint', 'workloadendpoints', 'wep', 'weps'] },
+  { kind: 'LiveMigration', plural: 'livemigrations', namespaced: true, aliases: ['livemigration', 'livemigrations'] },
   { kind: 'HostEndpoint', plural: 'hostendpoints', namespaced: false, aliases: ['hostendpoint', 'hostendpoints', 'hep', 'heps'] },
   { kind: 'NetworkSet', plural: 'networksets', namespaced: true, aliases: ['networkset', 'networksets', 'netsets'] },
   { kind: 'GlobalNetworkSet', plural: 'globalnetworksets', namespaced: false, aliases: ['globalnetworkset', 'globalnetworksets', 'gnetsets'] },

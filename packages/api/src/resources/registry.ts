@@ -28,6 +28,7 @@ import { FelixConfiguration } from './felix-configuration.ts';
 import { IPAMConfiguration } from './ipam-configuration.ts';
 import { IPPool } from './ip-pool.ts';
 import { IPReservation } from './ip-reservation.ts';
+import { LiveMigration } from './live-migration.ts';
 import { KubeControllersConfiguration } from './kube-controllers-configuration.ts';
 import { Node } from './node.ts';
 
@@ -40,6 +41,7 @@ export const KIND_SCHEMAS: readonly KindSchema[] = [
   Tier,
   Profile,
   WorkloadEndpoint,
+  LiveMigration,
   HostEndpoint,
   NetworkSet,
   GlobalNetworkSet,

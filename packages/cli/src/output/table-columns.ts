@@ -117,6 +117,17 @@ const COLUMNS: Record<string, KindColumns> = {
       INTERFACE: (r) => text(spec(r).interfaceName),
     },
   },
+  // Percale's own columns: calicoctl has no table for this internal kind.
+  LiveMigration: {
+    defaults: ['NAME'],
+    wide: ['NAME', 'SOURCE', 'TARGET'],
+    cells: {
+      NAME: name,
+      NAMESPACE: namespace,
+      SOURCE: (r) => text(((spec(r).source as Json | undefined)?.workloadEndpoint as Json | undefined)?.hostname),
+      TARGET: (r) => text(((spec(r).target as Json | undefined)?.workloadEndpoint as Json | undefined)?.hostname),
+    },
+  },
   HostEndpoint: {
     defaults: ['NAME', 'NODE'],
     wide: ['NAME', 'NODE', 'INTERFACE', 'IPS', 'PROFILES'],
