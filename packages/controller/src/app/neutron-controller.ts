@@ -239,12 +239,18 @@ export class NeutronController {
       this.#resyncWanted = false;
       term.router.queue.pause();
       let result: ResyncResult;
+      // Marked before the resync reads floating IPs, so an event during the read wins over it.
+      const fipSeq = term.sync.floatingIps.mark();
       try {
         result = await runResync(this.#o.env, fullScope(), {
           projects: this.#projects,
           observer: {
             securityGroups: (groups, full) => term.router.learnSecurityGroups(groups, full),
-            floatingIps: (fips) => term.router.learnFloatingIps(fips),
+            floatingIps: (fips) => {
+              term.router.learnFloatingIps(fips);
+              term.sync.floatingIps.load(fipSeq, fips);
+            },
+            ports: (ports) => term.sync.notePorts(ports),
           },
         });
       } finally {

@@ -8,11 +8,12 @@ import { describe, it } from 'node:test';
 import { MemoryKeyValueStore, MemoryStore, type Store } from '@percale/datastore';
 import { DynamicSync } from './dynamic-sync.ts';
 import { EndpointIndex } from './endpoint-index.ts';
+import { FloatingIpCache } from './floating-ip-cache.ts';
 import { NotificationRouter } from './notification-router.ts';
 import { ProjectCache } from './port-context.ts';
 import { QUIET, type SyncEnv, type SyncLog } from './sync-env.ts';
 import { FakeNeutron, makePort, makeSubnet } from './testing/fake-neutron.ts';
-import type { NeutronNotification } from '../neutron/types.ts';
+import type { NeutronNotification, NeutronPort } from '../neutron/types.ts';
 
 const QOS = {
   maxIngressConnectionsPerPort: 0, maxEgressConnectionsPerPort: 0, ingressBurstBits: 0, egressBurstBits: 0,
@@ -154,6 +155,99 @@ describe('DynamicSync', () => {
   });
 });
 
+describe('DynamicSync fast path', () => {
+  /** A DynamicSync whose caches are warm (one re-reading sync of p1 ran, the resync's floating-IP list loaded). */
+  async function warm() {
+    const s = setup();
+    s.neutron.ports.get('p1')!.revision_number = 1;
+    const seq = s.sync.floatingIps.mark();
+    s.sync.floatingIps.load(seq, []);
+    await s.sync.syncPort('p1');
+    s.neutron.calls.clear();
+    return s;
+  }
+  const payload = (overrides: Partial<NeutronPort>): NeutronPort => ({ ...structuredClone(NEUTRON_P1), ...overrides });
+  const NEUTRON_P1 = makePort({ id: 'p1', device_id: 'vm1', 'binding:host_id': 'host-a', fixed_ips: [{ subnet_id: 'sub-1', ip_address: '10.65.0.2' }], security_groups: ['sg-1'], revision_number: 1 });
+
+  it('syncPort() applies a complete, newer payload without asking Neutron', async () => {
+    const { neutron, store, sync } = await warm();
+    const out = await sync.syncPort('p1', payload({ revision_number: 2, 'binding:host_id': 'host-b' }));
+    assert.deepEqual(Object.fromEntries(out), { 'host--a-openstack-vm1-p1': 'deleted', 'host--b-openstack-vm1-p1': 'written' });
+    assert.deepEqual(await names(store), ['host--b-openstack-vm1-p1']);
+    assert.equal(neutron.totalCalls, 0, `Neutron calls: ${JSON.stringify([...neutron.calls])}`);
+    assert.equal(sync.fastPathSyncs, 1);
+  });
+
+  it('syncPort() never applies a payload older than a revision already seen; Neutron decides', async () => {
+    const { neutron, store, sync } = await warm();
+    neutron.ports.get('p1')!.revision_number = 5;
+    await sync.syncPort('p1'); // sees revision 5
+    await sync.syncPort('p1', payload({ revision_number: 4, 'binding:host_id': 'host-b' }));
+    assert.deepEqual(await names(store), ['host--a-openstack-vm1-p1'], 'the stale payload was not applied');
+    assert.equal(neutron.calls.get('getPort'), 2);
+    assert.equal(sync.fastPathSyncs, 0);
+  });
+
+  it('syncPort() never applies a payload of a port Neutron deleted', async () => {
+    const { neutron, store, sync } = await warm();
+    neutron.ports.delete('p1');
+    sync.notePortDeleted('p1');
+    await sync.syncPort('p1', payload({ revision_number: 9 }));
+    assert.deepEqual(await names(store), []);
+    assert.equal(sync.fastPathSyncs, 0);
+  });
+
+  it('syncPort() re-reads Neutron for an incomplete payload, an uncached dependency or unknown floating IPs', async () => {
+    const variants: Array<[string, (s: Awaited<ReturnType<typeof warm>>) => NeutronPort]> = [
+      ['no revision_number', () => { const p = payload({}); delete p.revision_number; return p; }],
+      ['no binding fields', () => { const p = payload({ revision_number: 2 }) as Partial<NeutronPort>; delete p['binding:host_id']; return p as NeutronPort; }],
+      ['an uncached group', (s) => { s.sync.invalidate('security_group', 'sg-1'); return payload({ revision_number: 2 }); }],
+      ['an uncached subnet', (s) => { s.sync.invalidate('subnet', 'sub-1'); return payload({ revision_number: 2 }); }],
+      ['floating IPs changed since they were read', (s) => { s.sync.floatingIps.invalidate('p1'); return payload({ revision_number: 2 }); }],
+    ];
+    for (const [note, make] of variants) {
+      const s = await warm();
+      s.neutron.ports.get('p1')!.name = 'from-neutron';
+      await s.sync.syncPort('p1', make(s));
+      assert.equal(s.neutron.calls.get('getPort'), 1, note);
+      assert.equal(s.sync.fastPathSyncs, 0, note);
+    }
+  });
+
+  it('syncPort() uses the cached floating IPs and falls back to Neutron when a CAS loses a race', async () => {
+    const { neutron, store, sync } = await warm();
+    const fip = { id: 'f1', floating_ip_address: '172.24.4.9', fixed_ip_address: '10.65.0.2', port_id: 'p1' };
+    sync.floatingIps.invalidate('p1');
+    neutron.floatingIps.set('f1', fip);
+    await sync.syncPort('p1'); // re-reads; stores p1's floating IPs
+    const name = 'host--a-openstack-vm1-p1';
+    const before = await store.get({ kind: 'WorkloadEndpoint', namespace: NS, name });
+    assert.deepEqual(before.spec!.ipNATs, [{ internalIP: '10.65.0.2', externalIP: '172.24.4.9' }]);
+    neutron.calls.clear();
+    await sync.syncPort('p1', payload({ revision_number: 3, allowed_address_pairs: [{ ip_address: '10.65.0.99', mac_address: 'fa:16:3e:00:00:01' }] }));
+    assert.equal(neutron.totalCalls, 0);
+    const after = await store.get({ kind: 'WorkloadEndpoint', namespace: NS, name });
+    assert.deepEqual(after.spec!.ipNATs, before.spec!.ipNATs);
+    assert.deepEqual(after.spec!.allowedIps, ['10.65.0.99/32']);
+
+    // A writer that slips in between the fast path's read and its write makes the CAS fail: Neutron's state is re-read and wins.
+    const racing = store as MemoryStore;
+    const update = racing.update.bind(racing);
+    let raced = false;
+    racing.update = async (r) => {
+      if (!raced) {
+        raced = true;
+        await update({ ...(await racing.get({ kind: 'WorkloadEndpoint', namespace: NS, name })) });
+      }
+      return update(r);
+    };
+    neutron.ports.get('p1')!.name = 'from-neutron';
+    await sync.syncPort('p1', payload({ revision_number: 4, name: 'from-payload' }));
+    assert.equal(neutron.calls.get('getPort'), 1);
+    assert.equal(sync.fastPathSyncs, 1, 'only the first payload completed on the fast path');
+  });
+});
+
 describe('NotificationRouter', () => {
   function routed() {
     const s = setup();
@@ -162,6 +256,8 @@ describe('NotificationRouter', () => {
       syncPort: async (id: string) => void calls.push(`port:${id}`),
       syncSubnet: async (id: string) => void calls.push(`subnet:${id}`),
       syncSecurityGroup: async (id: string) => void calls.push(`sg:${id}`),
+      notePortDeleted: (id: string) => void calls.push(`deleted:${id}`),
+      floatingIps: new FloatingIpCache(),
     } as unknown as DynamicSync;
     const router = new NotificationRouter({ sync, index: s.index, log: QUIET });
     return { ...s, router, calls };
@@ -169,7 +265,7 @@ describe('NotificationRouter', () => {
 
   const cases: Array<[string, NeutronNotification[], string[]]> = [
     ['port create', [note('port.create.end', { port: { id: 'p1' } })], ['port:p1']],
-    ['port delete by id', [note('port.delete.end', { port_id: 'p9' })], ['port:p9']],
+    ['port delete by id', [note('port.delete.end', { port_id: 'p9' })], ['deleted:p9', 'port:p9']],
     ['bulk port create', [note('port.create.end', { ports: [{ id: 'a' }, { id: 'b' }] })], ['port:a', 'port:b']],
     ['start events are ignored', [note('port.create.start', { port: { id: 'p1' } })], []],
     ['rule create names its group', [note('security_group_rule.create.end', { security_group_rule: { id: 'r9', security_group_id: 'sg-2' } })], ['sg:sg-2']],

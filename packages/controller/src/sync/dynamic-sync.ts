@@ -1,7 +1,9 @@
 /**
  * The per-object syncs that follow Neutron's notifications (spec §4.8, §5.6, §6.2, §9.3): for
  * one port, security group or subnet, read the datastore's revision, re-read the object from
- * Neutron, and write or delete under compare-and-swap, up to five attempts. Unlike
+ * Neutron, and write or delete under compare-and-swap, up to five attempts. A port event whose
+ * payload carries the whole port is applied from it without the re-read (the fast path) when
+ * nothing newer of the port has been seen and everything it refers to is cached. Unlike
  * networking-calico, nothing is rewritten when the stored data is already right.
  * @module
  */
@@ -10,12 +12,14 @@ import { isNotFound } from '@percale/datastore';
 import { casOne } from './cas-writer.ts';
 import { buildEndpoint, buildPolicy, endpointNameFor, isEndpointPort, POLICY_PREFIX, subnetEntry, subnetPrefix } from './desired.ts';
 import type { EndpointIndex } from './endpoint-index.ts';
-import { ContextCache, readContextFor, type CachedKind, type PortContext, type ProjectCache } from './port-context.ts';
+import { FloatingIpCache } from './floating-ip-cache.ts';
+import { ContextCache, projectIdOf, readContextFor, type CachedKind, type PortContext, type ProjectCache } from './port-context.ts';
+import { PortRevisions } from './port-revisions.ts';
 import { mergeForUpdate } from './resync.ts';
 import { endpointMatches, policyMatches } from './same-content.ts';
 import { migratingTo, wantsSlot } from './slots.ts';
 import { MAX_CAS_ATTEMPTS, type SyncEnv } from './sync-env.ts';
-import type { NeutronPort, NeutronSecurityGroup } from '../neutron/types.ts';
+import type { NeutronNetwork, NeutronPort, NeutronSecurityGroup, NeutronSubnet } from '../neutron/types.ts';
 
 /** What one sync did, for logs and tests. */
 export type SyncOutcome = 'written' | 'deleted' | 'unchanged' | 'absent' | 'gave-up';
@@ -32,6 +36,11 @@ export class DynamicSync {
   readonly #observer: DynamicSyncObserver;
   /** Networks, subnets and groups as last read; the router drops what Neutron announces as changed. */
   readonly #cache = new ContextCache();
+  /** Newest revision seen per port: a notification payload older than it is never applied. */
+  readonly #revisions = new PortRevisions();
+  /** Floating IPs by port, for building an endpoint from a payload. */
+  readonly #fips = new FloatingIpCache();
+  #fastPathWrites = 0;
 
   constructor(env: SyncEnv, index: EndpointIndex, projects: ProjectCache, observer: DynamicSyncObserver = {}) {
     this.#env = env;
@@ -50,6 +59,27 @@ export class DynamicSync {
     this.#cache.clear();
   }
 
+  /** The floating-IP cache (the router invalidates it on `floatingip.*` events, the resync loads it). */
+  get floatingIps(): FloatingIpCache {
+    return this.#fips;
+  }
+
+  /** Records the revisions of ports read from Neutron elsewhere (the resync's list). */
+  notePorts(ports: readonly NeutronPort[]): void {
+    for (const p of ports) this.#revisions.note(p.id, p.revision_number);
+  }
+
+  /** Records that Neutron deleted port `portId` (a `port.delete.end`): no payload of it is applied again. */
+  notePortDeleted(portId: string): void {
+    this.#revisions.noteDeleted(portId);
+    this.#fips.forget(portId);
+  }
+
+  /** How many port syncs were completed from a notification payload alone (tests, benchmarks). */
+  get fastPathSyncs(): number {
+    return this.#fastPathWrites;
+  }
+
   /**
    * Syncs every endpoint slot of a port: the hosts it has endpoints on now (from the index)
    * and the hosts Neutron says it should be on. `hint` is the port as an event carried it: its
@@ -60,7 +90,100 @@ export class DynamicSync {
   async syncPort(portId: string, hint?: NeutronPort): Promise<Map<string, SyncOutcome>> {
     const slots = this.#index.slotsOf(portId);
     if (hint?.id === portId) for (const [name, host] of slotsOf(hint)) slots.set(name, host);
+    if (hint?.id === portId && isCompletePort(hint) && this.#revisions.mayApply(portId, hint.revision_number!)) {
+      const fast = await this.#applyPayload(hint, slots);
+      if (fast) return fast;
+    }
     return this.#syncSlots(portId, slots, true, hint);
+  }
+
+  /**
+   * The fast path: writes the port's endpoint slots from the port an event carried, in one
+   * compare-and-swap round, when every object it refers to is cached. Undefined (nothing
+   * decided, maybe some slots written) when something is not cached or a CAS lost a race:
+   * the caller then runs the re-reading sync, which settles every slot from Neutron's state.
+   */
+  async #applyPayload(port: NeutronPort, slots: Map<string, string>): Promise<Map<string, SyncOutcome> | undefined> {
+    const { store, namespace, log } = this.#env;
+    const stored = new Map<string, Resource | undefined>();
+    await Promise.all([...slots.keys()].map(async (name) => stored.set(name, await this.#get({ kind: 'WorkloadEndpoint', namespace, name }))));
+    const ctx = isEndpointPort(port) ? await this.#cachedContext(port) : undefined;
+    if (!ctx) return undefined;
+    await this.#ensurePolicies(port, ctx);
+    const outcomes = new Map<string, SyncOutcome>();
+    let lost = false;
+    await Promise.all([...slots].map(async ([name, host]) => {
+      const current = stored.get(name);
+      const key = { kind: 'WorkloadEndpoint', namespace, name };
+      if (!wantsSlot(port, host) || endpointNameFor(host, port) !== name) {
+        if (!current) {
+          this.#index.remove(name);
+          outcomes.set(name, 'absent');
+        } else if (await casOne(store, { op: 'delete', key, resourceVersion: current.metadata.resourceVersion! })) {
+          this.#index.remove(name);
+          log.info('Deleted WorkloadEndpoint', { name, port: port.id });
+          outcomes.set(name, 'deleted');
+        } else {
+          lost = true;
+        }
+        return;
+      }
+      const desired = buildEndpoint(port, host, ctx, this.#env);
+      if (current && endpointMatches(current, desired)) {
+        this.#index.put(current);
+        outcomes.set(name, 'unchanged');
+        return;
+      }
+      const resource = current ? mergeForUpdate(current, desired) : desired;
+      if (await casOne(store, current ? { op: 'update', resource } : { op: 'create', resource })) {
+        this.#index.put(resource);
+        log.info(current ? 'Updated WorkloadEndpoint' : 'Created WorkloadEndpoint', { name, port: port.id });
+        outcomes.set(name, 'written');
+      } else {
+        lost = true;
+      }
+    }));
+    if (lost) return undefined;
+    this.#revisions.note(port.id, port.revision_number);
+    this.#fastPathWrites++;
+    return outcomes;
+  }
+
+  /** The port's context from the caches alone, or undefined when anything it refers to is not cached. */
+  async #cachedContext(port: NeutronPort): Promise<PortContext | undefined> {
+    // QoS policies are not cached (their updates are not followed); those ports take the re-read.
+    if (port.qos_policy_id || port.qos_network_policy_id) return undefined;
+    const network = this.#cache.get<NeutronNetwork>('network', port.network_id);
+    const fips = this.#fips.get(port.id);
+    if (!network || !fips) return undefined;
+    const ctx: PortContext = {
+      networks: new Map([[network.id, network]]),
+      subnets: new Map(),
+      securityGroups: new Map(),
+      floatingIps: new Map(fips.length > 0 ? [[port.id, fips]] : []),
+      projects: new Map(),
+      qosPolicies: new Map(),
+    };
+    for (const ip of port.fixed_ips) {
+      const subnet = this.#cache.get<NeutronSubnet>('subnet', ip.subnet_id);
+      if (!subnet) return undefined;
+      ctx.subnets.set(subnet.id, subnet);
+    }
+    for (const id of port.security_groups) {
+      const group = this.#cache.get<NeutronSecurityGroup>('security_group', id);
+      if (!group) return undefined;
+      ctx.securityGroups.set(group.id, group);
+    }
+    ctx.projects = await this.#projects.lookup([projectIdOf(port) ?? '']);
+    return ctx;
+  }
+
+  /** Reads the context of `port` from Neutron (through the cache), keeping its floating IPs for the fast path. */
+  async #readContext(port: NeutronPort): Promise<PortContext> {
+    const seq = this.#fips.mark();
+    const ctx = await readContextFor(this.#env.neutron, this.#projects, [port], this.#cache);
+    this.#fips.store(seq, port.id, ctx.floatingIps.get(port.id) ?? []);
+    return ctx;
   }
 
   /** One endpoint slot: `name` should exist iff Neutron's port wants an endpoint on `host` under that name. */
@@ -86,8 +209,13 @@ export class DynamicSync {
       await Promise.all([...todo.keys()].map(async (name) => stored.set(name, await this.#get({ kind: 'WorkloadEndpoint', namespace, name }))));
       const [port, hinted] = await Promise.all([
         this.#env.neutron.getPort(portId),
-        hint && isEndpointPort(hint) ? readContextFor(this.#env.neutron, this.#projects, [hint], this.#cache) : undefined,
+        hint && isEndpointPort(hint) ? this.#readContext(hint) : undefined,
       ]);
+      if (port) this.#revisions.note(portId, port.revision_number);
+      else {
+        this.#revisions.noteDeleted(portId);
+        this.#fips.forget(portId);
+      }
       const endpointPort = port !== undefined && isEndpointPort(port) ? port : undefined;
       firstRound = false;
       if (discover && endpointPort) {
@@ -102,7 +230,7 @@ export class DynamicSync {
       }
       let ctx: PortContext | undefined;
       if (endpointPort && [...todo].some(([name, host]) => wantsSlot(endpointPort, host) && endpointNameFor(host, endpointPort) === name)) {
-        ctx = hinted && covers(hinted, endpointPort) ? hinted : await readContextFor(this.#env.neutron, this.#projects, [endpointPort], this.#cache);
+        ctx = hinted && covers(hinted, endpointPort) ? hinted : await this.#readContext(endpointPort);
         // Policy before endpoint, so Felix never sees the endpoint without its rules.
         await this.#ensurePolicies(endpointPort, ctx);
       }
@@ -235,6 +363,28 @@ function slotsOf(port: NeutronPort): Map<string, string> {
     if (name) slots.set(name, host!);
   }
   return slots;
+}
+
+/**
+ * True when a notification's port has every field the endpoint is built from, as Neutron's
+ * port dict does (`port.create.end`, `port.update.end`); a partial payload takes the re-read.
+ */
+function isCompletePort(port: NeutronPort): boolean {
+  const p = port as unknown as Record<string, unknown>;
+  return (
+    typeof p.revision_number === 'number' &&
+    typeof p.network_id === 'string' &&
+    typeof p.device_id === 'string' &&
+    typeof p.device_owner === 'string' &&
+    typeof p.mac_address === 'string' &&
+    typeof p.status === 'string' &&
+    typeof p['binding:host_id'] === 'string' &&
+    typeof p['binding:vif_type'] === 'string' &&
+    typeof p['binding:profile'] === 'object' &&
+    Array.isArray(p.fixed_ips) &&
+    Array.isArray(p.security_groups) &&
+    Array.isArray(p.allowed_address_pairs)
+  );
 }
 
 /** True when `ctx` holds every object `port` refers to (so a context read for an older copy of the port still serves). */

@@ -130,7 +130,15 @@ export class NotificationRouter {
     }
     switch (resource) {
       case 'port':
-        if (action !== 'delete') for (const port of objectsIn(p, 'port')) if (isPortShaped(port)) this.#portHints.set(port.id, port);
+        if (action === 'delete') {
+          // A late update payload of a deleted port must never bring its endpoint back.
+          for (const id of idsIn(p, 'port')) {
+            this.#portHints.delete(id);
+            this.#sync.notePortDeleted(id);
+          }
+        } else {
+          for (const port of objectsIn(p, 'port')) if (isPortShaped(port)) this.#keepHint(port);
+        }
         for (const id of idsIn(p, 'port')) this.#queue.request(`port:${id}`);
         return;
       case 'security_group':
@@ -164,6 +172,13 @@ export class NotificationRouter {
         return;
       default:
     }
+  }
+
+  /** Keeps the newest of the port copies events carried (neutron-servers may deliver out of order). */
+  #keepHint(port: NeutronPort): void {
+    const held = this.#portHints.get(port.id)?.revision_number;
+    if (held !== undefined && (port.revision_number === undefined || port.revision_number < held)) return;
+    this.#portHints.set(port.id, port);
   }
 
   #routeRule(p: Payload): void {
@@ -215,9 +230,16 @@ export class NotificationRouter {
     for (const id of idsIn(p, 'floatingip')) {
       const old = this.#fipPorts.get(id);
       if (old) ports.add(old);
+      else if (!objectsIn(p, 'floatingip').some((f) => f.id === id)) {
+        // Which port lost it is unknown: no port's cached floating IPs can be trusted any more.
+        this.#sync.floatingIps.invalidateAll();
+      }
       if (action === 'delete') this.#fipPorts.delete(id);
     }
-    for (const port of ports) this.#queue.request(`port:${port}`);
+    for (const port of ports) {
+      this.#sync.floatingIps.invalidate(port);
+      this.#queue.request(`port:${port}`);
+    }
   }
 
   async #run(key: string): Promise<void> {

@@ -33,6 +33,8 @@ import type { SyncEnv } from './sync-env.ts';
 export interface ResyncObserver {
   securityGroups?(groups: readonly NeutronSecurityGroup[], full: boolean): void;
   floatingIps?(fips: readonly NeutronFloatingIp[]): void;
+  /** The endpoint ports read (their revisions guard the dynamic sync's notification fast path). */
+  ports?(ports: readonly NeutronPort[]): void;
 }
 
 export interface ResyncOptions {
@@ -372,6 +374,7 @@ async function resyncEndpoints(
   const ports = (ids === undefined ? await env.neutron.listPorts() : await env.neutron.listPorts({ ids: [...ids] })).filter(isEndpointPort);
   const ctx = ids === undefined ? await readFullContext(env.neutron, projects, ports) : await readContextFor(env.neutron, projects, ports);
   if (ids === undefined) observer?.floatingIps?.([...ctx.floatingIps.values()].flat());
+  observer?.ports?.(ports);
   const wanted = new Map<string, { port: NeutronPort; host: string }>();
   for (const port of ports) {
     for (const host of portSlots(port)) {
