@@ -7,10 +7,11 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { createLogger, parseSeverity, type Logger } from '@percale/daemon';
 import { loadControllerConfig, isConfigError, type ControllerConfig } from './config/index.ts';
+import { EtcdCompactor } from './election/etcd-compaction.ts';
 import { LeaderElector } from './election/leader-elector.ts';
 import { parseArgs, UsageError, type ControllerArgs, type ResyncArgs } from './app/cli-args.ts';
-import { createLogger, parseSeverity, type Logger } from './app/logger.ts';
 import { NeutronController } from './app/neutron-controller.ts';
 import { createStatusParts } from './app/status-parts.ts';
 import { OsloRpcClient } from './neutron/rpc/oslo-rpc-client.ts';
@@ -57,6 +58,13 @@ async function runController(args: ControllerArgs, log: Logger): Promise<number>
       autoDelete: c.messaging.rabbit.autoDelete,
       log: l,
     })),
+    compaction: () => new EtcdCompactor({
+      kv: env.kv,
+      compact: (revision) => store.compact(revision),
+      periodMinutes: config.compaction.periodMinutes,
+      minRevisions: config.compaction.minRevisions,
+      log,
+    }),
     startupResync: config.startupResync,
     log,
   });
@@ -92,7 +100,7 @@ async function runResyncCommand(args: ResyncArgs, log: Logger): Promise<number> 
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const log = createLogger(parseSeverity(process.env.PERCALE_LOG_SEVERITY ?? '') ?? 'INFO');
+  const log = createLogger({ screenSeverity: parseSeverity(process.env.PERCALE_LOG_SEVERITY ?? '') ?? 'INFO' });
   let args;
   try {
     args = parseArgs(argv);

@@ -11,7 +11,8 @@ import type { NeutronNotification, NotificationSource } from '../neutron/types.t
 import type { ResyncResult } from '../sync/resync-result.ts';
 import { QUIET, type SyncEnv } from '../sync/sync-env.ts';
 import { FakeNeutron, makePort } from '../sync/testing/fake-neutron.ts';
-import { NeutronController, type Elector } from './neutron-controller.ts';
+import { COMPACTION_LAST_KEY, COMPACTION_TRIGGER_KEY, EtcdCompactor } from '../election/etcd-compaction.ts';
+import { NeutronController, type Elector, type NeutronControllerOptions } from './neutron-controller.ts';
 
 /** Polls until `check` holds (at most 5 s). */
 async function waitFor(check: () => boolean): Promise<void> {
@@ -51,7 +52,7 @@ class FakeSource implements NotificationSource {
   }
 }
 
-function setup(startupResync: 'always' | 'never' = 'always', connected?: Promise<void>) {
+function setup(startupResync: 'always' | 'never' = 'always', connected?: Promise<void>, compaction?: NeutronControllerOptions['compaction']) {
   const neutron = new FakeNeutron();
   neutron.ports.set('p1', makePort({ id: 'p1', device_id: 'vm1', 'binding:host_id': 'h1', fixed_ips: [{ subnet_id: 's', ip_address: '10.0.0.2' }] }));
   const store = new MemoryStore();
@@ -71,6 +72,7 @@ function setup(startupResync: 'always' | 'never' = 'always', connected?: Promise
       return s;
     },
     startupResync,
+    ...(compaction && { compaction }),
     log: QUIET,
     resyncBackoffMs: { initial: 10, max: 20 },
     notificationStartWaitMs: 50,
@@ -97,6 +99,44 @@ describe('NeutronController', () => {
     await controller.idle();
     assert.equal(results.length, 1);
     assert.deepEqual(await weps(), ['h1-openstack-vm1-p1', 'h2-openstack-vm2-p2']);
+  });
+
+  it('start() runs etcd compaction checks only while leading (spec §9.5)', async () => {
+    const kv = new MemoryKeyValueStore();
+    const running = new Set<EtcdCompactor>();
+    let made = 0;
+    const compaction = () => {
+      made++;
+      const c = new EtcdCompactor({ kv, compact: async () => {}, periodMinutes: 60, minRevisions: 1000 });
+      return {
+        start: () => {
+          running.add(c);
+          c.start();
+        },
+        stop: async () => {
+          running.delete(c);
+          await c.stop();
+        },
+      };
+    };
+    const { elector, controller } = setup('always', undefined, compaction);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(made, 0, 'a follower does not compact');
+    elector.emit('leader');
+    await controller.idle();
+    await waitFor(() => running.size === 1);
+    for (let i = 0; i < 200 && !(await kv.get(COMPACTION_TRIGGER_KEY)); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(await kv.get(COMPACTION_TRIGGER_KEY), 'the leader checked compaction');
+    assert.equal((await kv.get(COMPACTION_LAST_KEY))?.value, '0', 'the first check records its bookkeeping');
+    elector.emit('follower');
+    await controller.idle();
+    await waitFor(() => running.size === 0);
+    elector.emit('leader');
+    await controller.idle();
+    await waitFor(() => running.size === 1);
+    assert.equal(made, 2, 'a fresh compactor per leadership term');
+    await controller.stop();
+    assert.equal(running.size, 0);
   });
 
   it('stop() steps down: the source is closed and later events change nothing', async () => {

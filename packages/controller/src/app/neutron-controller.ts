@@ -32,6 +32,12 @@ export interface StatusReporter {
   stop(): Promise<void>;
 }
 
+/** Work the leader runs in the background while it leads (etcd compaction). */
+export interface PeriodicTask {
+  start(): void;
+  stop(): Promise<void>;
+}
+
 /** Told when notifications resumed after an outage in which events may have been lost. */
 export type MissedEventsCallback = () => void;
 
@@ -42,6 +48,8 @@ export interface NeutronControllerOptions {
   notifications: (onMissed: MissedEventsCallback) => NotificationSource;
   /** A fresh agent RPC client and status reporter per leadership term; undefined disables status reporting. */
   status?: () => { rpc: NeutronAgentRpc; reporter: StatusReporter };
+  /** A fresh etcd compactor per leadership term (spec §9.5: only the leader requests compaction); undefined disables it. */
+  compaction?: () => PeriodicTask;
   /** `[calico] startup_resync`. */
   startupResync: 'always' | 'never';
   log: Logger;
@@ -66,6 +74,7 @@ interface Term {
   /** Consecutive endpoint-watch failures, for the restart backoff. */
   watchFailures: number;
   status: { rpc: NeutronAgentRpc; reporter: StatusReporter } | undefined;
+  compactor: PeriodicTask | undefined;
 }
 
 /** One region's controller. */
@@ -150,7 +159,7 @@ export class NeutronController {
       log.error('Cannot receive Neutron notifications; only resyncs will update the datastore', { error: err });
       source = { start: () => Promise.resolve(), close: () => Promise.resolve() };
     }
-    const term: Term = { generation, sync, router, source, watcher: undefined, watchFailures: 0, status: undefined };
+    const term: Term = { generation, sync, router, source, watcher: undefined, watchFailures: 0, status: undefined, compactor: undefined };
     this.#term = term;
     this.#watchEndpoints(term);
     // Consume before the resync reads anything, so no event falls between the two. If the
@@ -179,6 +188,10 @@ export class NeutronController {
       term.status = this.#o.status();
       term.status.reporter.start();
     }
+    if (this.#o.compaction) {
+      term.compactor = this.#o.compaction();
+      term.compactor.start();
+    }
   }
 
   async #follow(): Promise<void> {
@@ -191,6 +204,7 @@ export class NeutronController {
       term.router.close(),
       term.watcher?.stop(),
       term.status && term.status.reporter.stop().then(() => term.status!.rpc.close()),
+      term.compactor?.stop(),
     ]);
   }
 
