@@ -6,7 +6,8 @@
  * BIRD); the route reflector runs `percale bgp` managing an operator-run BIRD
  * (`--bird-socket`); the gateway runs a plain BIRD this test
  * configures. One topology serves every case, in order: full mesh, a new VM, the gateway's
- * view, outgoing NAT, a configuration BIRD rejects, node status, then route-reflector mode.
+ * view, the agent's cluster routes kept from peers, outgoing NAT, a configuration BIRD
+ * rejects, node status, then route-reflector mode.
  * Needs root, iproute2, nft, etcd, BIRD 2, ping and nc; skipped otherwise.
  */
 import assert from 'node:assert/strict';
@@ -213,6 +214,34 @@ describe('percale bgp end to end: BIRD, BGP and real packets', { skip, timeout: 
     assert.ok(!table.includes('10.65.'), `no private route in the gateway's BIRD:\n${table}`);
   });
 
+  it('the agent\'s protocol-80 routes to another host\'s VMs are learned by BIRD but announced to no peer', async () => {
+    const [c1, c2, c3] = computes as [BgpLabHost, BgpLabHost, BgpLabHost];
+    // A route as the agent programs a CrossSubnet VXLAN pool's same-subnet route (plainly via
+    // the remote host, protocol 80), next to the same route with another protocol as a control.
+    // IPv6, because the agent's VXLAN manager owns (and would delete) IPv4 protocol-80 routes;
+    // the export guard is the same in both families.
+    const agentRoute = 'fd00:65::50';
+    const otherRoute = 'fd00:65::51';
+    const add = (dst: string, proto: string) => lab.net.in(c2.ns, ['ip', '-6', 'route', 'add', `${dst}/128`, 'via', c1.fabricIp6, 'dev', 'eth0', 'proto', proto]);
+    const has = async (host: BgpLabHost, dst: string) => (await lab.routes(host, 6)).some((r) => r.dst === dst);
+    await add(agentRoute, '80');
+    await add(otherRoute, 'boot');
+    try {
+      await until('the control route announced to the gateway and to c3', async () => (await has(gw, otherRoute)) && (await has(c3, otherRoute)), 15_000);
+      const learned = await lab.birdc(lab.bgpPaths(c2).socket, 'show', 'route', 'for', agentRoute, 'all');
+      assert.match(learned, /kernel6/, `c2's BIRD learned the protocol-80 route from its kernel:\n${learned}`);
+      assert.match(learned, /source: 80/);
+      assert.equal(await has(gw, agentRoute), false, 'the gateway (eBGP) never learns it');
+      assert.equal(await has(c3, agentRoute), false, 'c3 (iBGP) never learns it');
+      const fromC2 = await lab.birdc(lab.bgpPaths(c3).socket, 'show', 'route', 'protocol', 'Mesh_fd00_99__12');
+      assert.ok(fromC2.includes(`${otherRoute}/128`) && !fromC2.includes(`${agentRoute}/128`), `c3's BIRD got the control route from c2, not the agent's:\n${fromC2}`);
+    } finally {
+      await lab.net.in(c2.ns, ['ip', '-6', 'route', 'del', `${agentRoute}/128`]).catch(() => undefined);
+      await lab.net.in(c2.ns, ['ip', '-6', 'route', 'del', `${otherRoute}/128`]).catch(() => undefined);
+    }
+    await until('the control route withdrawn from the gateway', async () => !(await has(gw, otherRoute)), 15_000);
+  });
+
   it('outgoing NAT: a private-pool VM reaches the outside masqueraded, a public-pool VM with its own address', async () => {
     await until('outside reachable from the public VM', async () => (await sourceSeenOutside(vmPub).catch(() => '')) !== '', 15_000);
     assert.equal(await sourceSeenOutside(vmPub), vmPub.ip, 'public pool: no NAT');
@@ -224,12 +253,13 @@ describe('percale bgp end to end: BIRD, BGP and real packets', { skip, timeout: 
     const c1 = computes[0]!;
     const before = (await status(c1))!;
     const installed = await readFile(lab.bgpPaths(c1).config, 'utf8');
-    // Well-formed for the renderer, refused by BIRD: a standard community half above 65535.
-    await store.apply(resource('BGPFilter', 'bad-community', { exportV4: [{ action: 'Accept', matchOperator: 'In', cidr: PUBLIC_POOL, operations: [{ addCommunity: { value: '65536:100' } }] }] }));
+    // Valid for Calico (prefix lengths only need to lie in 0–32) and rendered as Calico renders
+    // it, `[ 203.0.113.0/24{24,16} ]`, which BIRD refuses: a maximum below the CIDR's own length.
+    await store.apply(resource('BGPFilter', 'bad-prefix-range', { exportV4: [{ action: 'Reject', matchOperator: 'In', cidr: PUBLIC_POOL, prefixLength: { max: 16 } }] }));
     await until('the rejection reported in the status file', async () => (await status(c1))?.lastError?.stage === 'check', 10_000);
     const failed = (await status(c1))!;
     assert.equal(failed.healthy, false);
-    assert.match(failed.lastError!.message, /BIRD rejected the configuration ".*bird\.conf\.rejected": .*bird\.conf\.rejected:\d+:\d+ .*out of bounds/);
+    assert.match(failed.lastError!.message, /BIRD rejected the configuration ".*bird\.conf\.rejected": .*bird\.conf\.rejected:\d+:\d+ Invalid prefix pattern range: \{24, 16\}/);
     assert.equal(failed.config.sha256, before.config.sha256, 'the installed configuration is unchanged');
     assert.equal(await readFile(lab.bgpPaths(c1).config, 'utf8'), installed);
     const sessions = await lab.bgpSessions(lab.bgpPaths(c1).socket);
@@ -237,7 +267,7 @@ describe('percale bgp end to end: BIRD, BGP and real packets', { skip, timeout: 
     assert.equal(sessions.get('Node_10_99_0_1'), 'Established', 'the gateway session stays up');
     assert.equal(await lab.net.pings(vmPriv, vmB.ip), true);
 
-    await store.delete({ kind: 'BGPFilter', name: 'bad-community' });
+    await store.delete({ kind: 'BGPFilter', name: 'bad-prefix-range' });
     await until('healthy again once the filter is gone', async () => (await status(c1))?.healthy === true, 10_000);
     assert.equal((await status(c1))!.lastError, undefined);
   });

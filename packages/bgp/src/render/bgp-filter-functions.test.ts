@@ -29,11 +29,19 @@ describe('ruleCondition()', () => {
     { rule: { cidr: '10.65.0.0/16', matchOperator: 'In', prefixLength: { min: 8, max: 40 }, action: 'Accept' }, want: '(net ~ [ 10.65.0.0/16{16,32} ])' },
     { rule: { cidr: '10.65.0.0/16', matchOperator: 'In', prefixLength: { min: 24 }, action: 'Accept' }, want: '(net ~ [ 10.65.0.0/16{24,32} ])' },
     { rule: { cidr: 'fd00:65::/48', matchOperator: 'In', prefixLength: { max: 64 }, action: 'Accept' }, family: 6, want: '(net ~ [ fd00:65::/48{48,64} ])' },
+    // A maximum below the CIDR's length passes Calico's validation and is rendered as Calico
+    // renders it; BIRD then refuses the file ("Invalid prefix pattern range"), which the daemon reports.
+    { rule: { cidr: '203.0.113.0/24', matchOperator: 'In', prefixLength: { max: 16 }, action: 'Accept' }, want: '(net ~ [ 203.0.113.0/24{24,16} ])' },
     { rule: { source: 'RemotePeers', action: 'Reject' }, want: '((defined(source)) && (source ~ [ RTS_BGP ]))' },
     { rule: { interface: 'eth*', action: 'Reject' }, want: '((defined(ifname)) && (ifname ~ "eth*"))' },
     { rule: { peerType: 'eBGP', action: 'Reject' }, want: '(!internal_peer)' },
     { rule: { communities: { values: ['64512:100'] }, action: 'Accept' }, want: '(bgp_community ~ [ (64512, 100) ])' },
     { rule: { communities: { values: ['1:2:3'] }, action: 'Accept' }, want: '(bgp_large_community ~ [ (1, 2, 3) ])' },
+    { rule: { communities: { values: ['65535:65535'] }, action: 'Accept' }, want: '(bgp_community ~ [ (65535, 65535) ])' },
+    { rule: { communities: { values: ['4294967295:0:4294967295'] }, action: 'Accept' }, want: '(bgp_large_community ~ [ (4294967295, 0, 4294967295) ])' },
+    // Out-of-range parts: Calico's validation refuses them, and so would BIRD.
+    { rule: { communities: { values: ['65536:100'] }, action: 'Accept' }, want: undefined },
+    { rule: { communities: { values: ['4294967296:1:1'] }, action: 'Accept' }, want: undefined },
     { rule: { asPathPrefix: [65000, 65001], action: 'Accept' }, want: '(bgp_path ~ [= 65000 65001 * =])' },
     { rule: { priority: 512, action: 'Accept' }, want: '((defined(krt_metric)) && (krt_metric = 512))' },
     { rule: { action: 'Accept' }, want: 'true' },
@@ -90,5 +98,14 @@ describe('renderBgpFilterFunctions()', () => {
     assert.match(out.text, /# rule 0 ignored: it cannot be rendered/);
     assert.equal(out.warnings.length, 1);
     assert.match(out.warnings[0]!, /^BGPFilter\(odd\)\.spec\.importV4\[0\] cannot be rendered/);
+  });
+
+  test('renderBgpFilterFunctions() leaves out a rule that adds an out-of-range community', () => {
+    const out = renderBgpFilterFunctions([bgpFilter('wide', {
+      exportV4: [{ action: 'Accept', matchOperator: 'In', cidr: '10.0.0.0/8', operations: [{ addCommunity: { value: '65536:100' } }] }],
+    })], [4]);
+    assert.doesNotMatch(out.text, /65536/);
+    assert.match(out.text, /# rule 0 ignored/);
+    assert.match(out.warnings.join('\n'), /^BGPFilter\(wide\)\.spec\.exportV4\[0\] cannot be rendered .*65536:100/);
   });
 });

@@ -8,7 +8,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Resource } from '@percale/api';
-import { parseAddress, type Family } from './bgp-model.ts';
+import { parseAddress, parseCommunity, type Family } from './bgp-model.ts';
 
 /** Filter direction. */
 export type Direction = 'import' | 'export';
@@ -46,11 +46,10 @@ export function filterRules(filter: Resource, direction: Direction, family: Fami
 
 const OPERATORS: Record<string, string> = { Equal: '=', NotEqual: '!=', In: '~', NotIn: '!~' };
 
-/** BIRD text of one community value: `(a, b)` or `(a, b, c)`. */
+/** BIRD text of one community value, `(a, b)` or `(a, b, c)`; undefined when out of range (see {@link parseCommunity}). */
 function communityTuple(value: string): { large: boolean; text: string } | undefined {
-  if (!/^\d+:\d+(:\d+)?$/.test(value)) return undefined;
-  const parts = value.split(':');
-  return { large: parts.length === 3, text: `(${parts.join(', ')})` };
+  const parts = parseCommunity(value);
+  return parts && { large: parts.length === 3, text: `(${parts.join(', ')})` };
 }
 
 /**

@@ -74,6 +74,8 @@ export interface BgpSettings {
   readonly birdProgramsNoEncapRoutes: boolean;
   /** `programClusterRoutes` asks BIRD for IPIP routes, which BIRD 2 cannot program (no `krt_tunnel`). */
   readonly ipipRoutesRequested: boolean;
+  /** Settings that could not be used (already left out), for the render's warnings. */
+  readonly warnings?: readonly string[];
 }
 
 type Json = Record<string, unknown>;
@@ -203,13 +205,27 @@ function secretRef(password: unknown): SecretRef | undefined {
 
 const COMMUNITY = /^\d+:\d+(:\d+)?$/;
 
-function resolveCommunities(values: readonly unknown[], named: ReadonlyMap<string, string>): number[][] {
+/**
+ * A community value as numbers: `aa:nn` (standard, 16-bit parts) or `aa:nn:mm` (large, 32-bit
+ * parts), or undefined for anything else. Calico's validation refuses out-of-range parts, and
+ * BIRD refuses them too: a configuration carrying one would not load at all.
+ */
+export function parseCommunity(value: string): number[] | undefined {
+  if (!COMMUNITY.test(value)) return undefined;
+  const parts = value.split(':').map(Number);
+  const limit = parts.length === 2 ? 0xffff : 0xffffffff;
+  return parts.every((n) => n <= limit) ? parts : undefined;
+}
+
+function resolveCommunities(values: readonly unknown[], named: ReadonlyMap<string, string>, where: string, warnings: string[]): number[][] {
   const out: number[][] = [];
-  for (const v of values) {
-    if (typeof v !== 'string') continue;
+  values.forEach((v, i) => {
+    if (typeof v !== 'string') return;
     const literal = COMMUNITY.test(v) ? v : named.get(v);
-    if (literal && COMMUNITY.test(literal)) out.push(literal.split(':').map(Number));
-  }
+    const parsed = literal === undefined ? undefined : parseCommunity(literal);
+    if (parsed) out.push(parsed);
+    else warnings.push(`${where}.communities[${i}] "${v}" is ${literal === undefined ? 'not a community value or a defined community name' : `not a valid community ("${literal}": standard parts are 16-bit, large parts 32-bit)`}; it is not added`);
+  });
   return out;
 }
 
@@ -247,12 +263,14 @@ export function readSettings(configurations: readonly Resource[], nodeName: stri
     }
   }
   const prefixAdvertisements: PrefixAdvertisement[] = [];
-  for (const pa of list(pick('prefixAdvertisements'))) {
+  const warnings: string[] = [];
+  const paSource = list(local.prefixAdvertisements).length ? `node.${nodeName}` : 'default';
+  for (const [i, pa] of list(pick('prefixAdvertisements')).entries()) {
     const cidr = str(obj(pa).cidr);
     const [addr, len] = cidr?.split('/') ?? [];
     const parsed = addr === undefined ? undefined : parseAddress(addr);
     if (!parsed || len === undefined) continue;
-    const communities = resolveCommunities(list(obj(pa).communities), named);
+    const communities = resolveCommunities(list(obj(pa).communities), named, `BGPConfiguration(${paSource}).spec.prefixAdvertisements[${i}]`, warnings);
     if (communities.length) prefixAdvertisements.push({ cidr: `${parsed.address}/${Number(len)}`, family: parsed.family, communities });
   }
 
@@ -280,5 +298,6 @@ export function readSettings(configurations: readonly Resource[], nodeName: stri
     routePriority: { 4: priority('ipv4NormalRoutePriority'), 6: priority('ipv6NormalRoutePriority') },
     birdProgramsNoEncapRoutes: program === 'Enabled' || program === 'EnabledNoEncapOnly',
     ipipRoutesRequested: program === 'Enabled' || program === 'EnabledIPIPOnly',
+    warnings,
   };
 }

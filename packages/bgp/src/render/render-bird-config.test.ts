@@ -119,6 +119,35 @@ describe('renderBirdConfig() filters', () => {
     assert.match(text, /function apply_communities6\(\)\n\{\n {2}if \(net ~ fd00:65::\/48\) then \{\n {4}bgp_community\.add\(\(64512, 6\)\);/);
   });
 
+  test('renderBirdConfig() leaves out prefix communities that are out of range or undefined, with warnings', () => {
+    const out = renderBird({
+      ...exampleA(),
+      configurations: [bgpConfig('default', {
+        communities: [{ name: 'wide', value: '70000:1' }],
+        prefixAdvertisements: [{ cidr: '10.65.0.0/16', communities: ['65536:100', 'wide', 'missing', '64512:7', '1:2:4294967296'] }],
+      })],
+    });
+    rendered.set('out-of-range communities', out.text);
+    assert.match(out.text, /function apply_communities\(\)\n\{\n {2}if \(net ~ 10\.65\.0\.0\/16\) then \{\n {4}bgp_community\.add\(\(64512, 7\)\);\n {2}\}\n\}/);
+    assert.deepEqual(out.warnings, [
+      'BGPConfiguration(default).spec.prefixAdvertisements[0].communities[0] "65536:100" is not a valid community ("65536:100": standard parts are 16-bit, large parts 32-bit); it is not added',
+      'BGPConfiguration(default).spec.prefixAdvertisements[0].communities[1] "wide" is not a valid community ("70000:1": standard parts are 16-bit, large parts 32-bit); it is not added',
+      'BGPConfiguration(default).spec.prefixAdvertisements[0].communities[2] "missing" is not a community value or a defined community name; it is not added',
+      'BGPConfiguration(default).spec.prefixAdvertisements[0].communities[4] "1:2:4294967296" is not a valid community ("1:2:4294967296": standard parts are 16-bit, large parts 32-bit); it is not added',
+    ]);
+  });
+
+  test('renderBirdConfig() never announces the agent\'s protocol-80 routes to other hosts\' VMs, to any peer', () => {
+    const text = render('agent cluster routes', gatewayScenario());
+    const fn = text.slice(text.indexOf('function calico_export_to_bgp_peers('), text.indexOf('\n}\n', text.indexOf('function calico_export_to_bgp_peers(')));
+    const guard = '  if (defined(krt_source)) then {\n    if ((krt_source = 80) && (gw != ::)) then { reject; }\n  }\n';
+    // Before the iBGP-only block and before any pool accepts, so it holds for eBGP peers too.
+    assert.ok(fn.includes(guard), fn);
+    assert.ok(fn.indexOf(guard) < fn.indexOf('if (internal_peer)'));
+    assert.ok(fn.indexOf(guard) < fn.indexOf('then { accept; }'));
+    assert.equal(text.split(guard).length - 1, 2, 'one guard per family');
+  });
+
   test('renderBirdConfig() uses the configured normal route priority for metrics and preference', () => {
     const text = render('route priority', { ...exampleA(), configurations: [bgpConfig('default', { ipv4NormalRoutePriority: 512 })] });
     assert.match(text, /krt_metric = 512;/);

@@ -58,6 +58,8 @@ export interface RenderedBirdConfig {
 }
 
 const MAX_PRIORITY = 2147483647;
+/** The kernel route protocol of the agent's cluster routes (Felix's, 80); BIRD reads it as `krt_source`. */
+const AGENT_CLUSTER_ROUTE_PROTOCOL = 80;
 const utf8 = new TextEncoder();
 
 /**
@@ -84,7 +86,7 @@ export function renderBird(inputs: BgpInputs): RenderedBirdConfig {
   const settings = readSettings(inputs.configurations, inputs.nodeName);
   const pools = readPools(inputs.pools);
   const peerings = computePeerings({ self, nodes, peers: inputs.peers, settings });
-  const warnings: string[] = [];
+  const warnings: string[] = [...(settings.warnings ?? [])];
   const localAS = self.asNumber ?? settings.asNumber;
   if (settings.ipipRoutesRequested && pools.some((p) => p.encapsulation === 'ipip')) {
     warnings.push('BGPConfiguration(default).spec.programClusterRoutes asks BIRD to program IPIP routes, which BIRD 2 cannot do (no krt_tunnel): the agent must own them');
@@ -196,6 +198,13 @@ function poolFunctions(family: Family, allPools: readonly BgpPool[], settings: B
   );
   for (const p of pools.filter((x) => x.disableBGPExport)) out.push(`  if (net ~ ${p.cidr}) then { reject; }   # pool has disableBGPExport`);
   out.push(
+    `  # The agent's routes to other hosts' VMs (VXLAN, and CrossSubnet same-subnet routes via the`,
+    `  # remote host) carry protocol ${AGENT_CLUSTER_ROUTE_PROTOCOL} and a gateway; "learn" takes them in like any alien`,
+    '  # route. They belong to another node, which announces them itself: never to any peer. A',
+    `  # local VM route has no gateway (gw = ::), so it is announced even with DeviceRouteProtocol ${AGENT_CLUSTER_ROUTE_PROTOCOL}.`,
+    '  if (defined(krt_source)) then {',
+    `    if ((krt_source = ${AGENT_CLUSTER_ROUTE_PROTOCOL}) && (gw != ::)) then { reject; }`,
+    '  }',
     '  if (internal_peer) then {',
     '    # Routes the agent programs through tunnel devices belong to other nodes: never re-announce them.',
     '    if (defined(ifname)) then {',
