@@ -353,6 +353,48 @@ describe('NotificationRouter', () => {
     assert.ok(runs <= 2, `${runs} runs for a burst of 20`);
   });
 
+  it('handle() keeps the newest port payload while a sync waits, and a delete drops it', async () => {
+    const { index } = setup();
+    const hints: Array<number | undefined> = [];
+    const deleted: string[] = [];
+    const sync = {
+      syncPort: async (_id: string, hint?: NeutronPort) => void hints.push(hint?.revision_number),
+      notePortDeleted: (id: string) => void deleted.push(id),
+      floatingIps: new FloatingIpCache(),
+    } as unknown as DynamicSync;
+    const router = new NotificationRouter({ sync, index, log: QUIET });
+    const port = (revision_number: number) => ({ port: { id: 'p1', network_id: 'n', fixed_ips: [], security_groups: [], revision_number } });
+    router.queue.pause();
+    router.handle(note('port.update.end', port(7)));
+    router.handle(note('port.update.end', port(5)));
+    router.queue.resume();
+    await router.idle();
+    assert.deepEqual(hints, [7]);
+    router.queue.pause();
+    router.handle(note('port.update.end', port(8)));
+    router.handle(note('port.delete.end', { port_id: 'p1' }));
+    router.queue.resume();
+    await router.idle();
+    assert.deepEqual(hints, [7, undefined], 'the delete is synced from Neutron, not from the earlier payload');
+    assert.deepEqual(deleted, ['p1']);
+  });
+
+  it('handle() invalidates the cached floating IPs of both ports a floating IP moves between', () => {
+    const { index } = setup();
+    const fips = new FloatingIpCache();
+    const sync = { syncPort: async () => {}, floatingIps: fips } as unknown as DynamicSync;
+    const router = new NotificationRouter({ sync, index, log: QUIET });
+    router.queue.pause();
+    fips.load(fips.mark(), []);
+    router.handle(note('floatingip.create.end', { floatingip: { id: 'f1', port_id: 'pa' } }));
+    assert.equal(fips.get('pa'), undefined);
+    fips.store(fips.mark(), 'pa', []);
+    router.handle(note('floatingip.update.end', { floatingip: { id: 'f1', port_id: 'pb' } }));
+    assert.deepEqual([fips.get('pa'), fips.get('pb'), fips.get('pc')], [undefined, undefined, []]);
+    router.handle(note('floatingip.delete.end', { floatingip_id: 'unknown' }));
+    assert.equal(fips.get('pc'), undefined, 'an IP of an unknown port drops the whole cache');
+  });
+
   it('queue.pause() holds syncs until resume()', async () => {
     const { router, calls } = routed();
     router.queue.pause();
