@@ -37,6 +37,19 @@ export default tseslint.config(
       }],
     },
   },
+  // daemon: what the host daemons share (logger, felix.cfg reader). A leaf library: Node's
+  // built-ins only (it writes log files), no other Percale package, never an application.
+  {
+    files: ['packages/daemon/src/**/*.ts'],
+    ignores: ['packages/daemon/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [deepImports, testingFromProduction,
+          { group: ['@percale/cli', '@percale/agent', '@percale/agent/*', '@percale/controller', '@percale/bgp'], message: 'A library never imports an application; move the shared code here instead.' },
+          { group: ['@percale/*', 'etcd3', 'etcd3/*', '@grpc/*', 'amqplib', 'amqplib/*'], message: '@percale/daemon depends on nothing else in Percale and talks to no service.' }],
+      }],
+    },
+  },
   // datastore: only the etcd module talks to etcd.
   {
     files: ['packages/datastore/src/**/*.ts'],

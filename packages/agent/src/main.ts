@@ -20,6 +20,7 @@ import { kindInfo, type Resource } from '@percale/api';
 import {
   EtcdStore, isNotFound, Syncer, type KeyValueStore, type ResourceEvent, type Store, type SyncStatus,
 } from '@percale/datastore';
+import { createLogger, type Logger } from '@percale/daemon';
 import {
   ConfigError, RESTART_FREE_PARAMS, changedParams, datastoreConfigSources, readLocalConfigSources, resolveConfig,
   type AgentConfig, type LocalConfigSources, type ResolvedConfig,
@@ -30,7 +31,6 @@ import type { DataplaneOptions } from './dataplane/options.ts';
 import { HostNetworking, kernelShims, type HostNetworkingConfig } from './drivers/routes/host-networking.ts';
 import { TunnelAddressAllocator } from './node/tunnel-address-allocator.ts';
 import { CALCULATION_GRAPH, DATAPLANE_MAIN_LOOP, FELIX_STARTUP, HealthAggregator, startHealthServer, type RunningServer } from './health/index.ts';
-import { createLogger, type Logger } from './logging/logger.ts';
 import { endpointKey, type DataplaneMessage, type EndpointID } from './messages.ts';
 import { createAgentMetrics, RESYNC_STATE, startMetricsServer, type AgentMetrics } from './metrics/index.ts';
 import { spawnExec } from './shims/exec.ts';

@@ -15,13 +15,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client, EtcdStore, isUnavailable } from '@percale/datastore';
+import { createLogger, parseSeverity, type Logger } from '@percale/daemon';
 import { BirdControl, DEFAULT_BIRD_SOCKET } from './bird/bird-control.ts';
 import { BirdSupervisor } from './bird/bird-supervisor.ts';
 import { checkBirdConfig } from './bird/check-bird-config.ts';
 import { BgpDaemon, type BgpSnapshot, type BirdPort } from './daemon/bgp-daemon.ts';
 import { BgpSettingsError, loadBgpSettings, type BgpSettings } from './daemon/bgp-settings.ts';
 import { ConfigInstaller } from './daemon/config-installer.ts';
-import { createBgpLogger, parseBgpLogLevel, type BgpLogger } from './daemon/logger.ts';
 import { StatusFile } from './daemon/status-file.ts';
 import { AddressConfigError, registerNode, resolveNodeRegistration } from './node/register-node.ts';
 import { renderBird, type SecretRef } from './render/index.ts';
@@ -106,7 +106,7 @@ export function parseBgpArgs(argv: readonly string[]): BgpArgs {
 }
 
 /** BGP passwords from files: `<dir>/<secret name>/<key>`, trailing newline dropped. */
-function secretReader(dir: string, log: BgpLogger): (ref: SecretRef) => string | undefined {
+function secretReader(dir: string, log: Logger): (ref: SecretRef) => string | undefined {
   return (ref) => {
     try {
       return readFileSync(join(dir, ref.name, ref.key), 'utf8').replace(/\r?\n$/, '');
@@ -131,12 +131,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 0;
   }
   const levelText = args.logLevel ?? env['PERCALE_BGP_LOGLEVEL'] ?? 'info';
-  const level = parseBgpLogLevel(levelText);
-  if (!level) {
+  // `none` is this daemon's own word for no logging ('' in Felix's severities).
+  const level = levelText.trim().toLowerCase() === 'none' ? '' : parseSeverity(levelText);
+  if (level === undefined) {
     process.stderr.write(`percale bgp: unknown log level "${levelText}" (use debug, info, warning, error or none)\n`);
     return 2;
   }
-  const log = createBgpLogger(level);
+  const log = createLogger({ screenSeverity: level });
   let settings: BgpSettings;
   try {
     settings = await loadBgpSettings(env, args.configFile);

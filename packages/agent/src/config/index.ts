@@ -9,4 +9,3 @@ export {
   type ConfigProblem, type ConfigSource, type EtcdConnection, type LocalConfigSources, type ReadLocalOptions, type ResolvedConfig,
 } from './load-config.ts';
 export { datastoreConfigSources, felixConfigurationValues, clusterInformationValues, goDurationSeconds, type DatastoreConfigSources, type DatastoreConfigInputs } from './datastore-config.ts';
-export { parseFelixCfg, FelixCfgSyntaxError, type FelixCfgEntry } from './felix-cfg.ts';

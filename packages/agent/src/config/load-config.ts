@@ -8,8 +8,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname as kernelHostname } from 'node:os';
+import { FelixCfgSyntaxError, parseFelixCfg } from '@percale/daemon';
 import type { DatastoreConfigSources } from './datastore-config.ts';
-import { FelixCfgSyntaxError, parseFelixCfg } from './felix-cfg.ts';
 import { paramName, PARAMS, type AgentConfig, type ParamDecl, type ParamName } from './schema.ts';
 
 /** Felix's default config file. */

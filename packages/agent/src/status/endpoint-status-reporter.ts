@@ -9,7 +9,7 @@
  * @module
  */
 import type { KeyValueStore } from '@percale/datastore';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '@percale/daemon';
 import { endpointStatusKey, endpointStatusPrefix, type EndpointStatusID } from './status-keys.ts';
 
 /** A local endpoint's combined status (`error` beats `down` beats `up`). */

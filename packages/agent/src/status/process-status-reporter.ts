@@ -7,7 +7,7 @@
  * @module
  */
 import type { KeyValueStore } from '@percale/datastore';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '@percale/daemon';
 import { activeStatusKey, lastReportedStatusKey } from './status-keys.ts';
 
 export interface ProcessStatusReporterOptions {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EtcdStore, MemoryKeyValueStore, startLocalEtcd, type KeyValueStore, type LocalEtcd } from '@percale/datastore';
-import { SILENT_LOGGER, type Logger } from '../logging/logger.ts';
+import { SILENT_LOGGER, type Logger } from '@percale/daemon';
 import { EndpointStatusReporter } from './endpoint-status-reporter.ts';
 import { ProcessStatusReporter, rfc3339 } from './process-status-reporter.ts';
 import { activeStatusKey, endpointStatusKey, lastReportedStatusKey, regionString } from './status-keys.ts';

@@ -44,6 +44,13 @@ describe('loadBgpSettings()', () => {
     await assert.rejects(loadBgpSettings({ ETCD_CERT_FILE: '/c.pem', FELIX_CONFIGFILE: join(dir, 'absent.cfg') }, undefined, hostname), /certificate and key must be given together/);
   });
 
+  it('loadBgpSettings() rejects a felix.cfg the agent could not read either, naming file and line', async () => {
+    const bad = join(dir, 'bad.cfg');
+    await writeFile(bad, '[global]\nEtcdEndpoints = http://10.0.0.1:2379\nFelixHostname\n');
+    await assert.rejects(loadBgpSettings({}, bad, hostname), (err: unknown) =>
+      err instanceof BgpSettingsError && err.message === `Cannot read the configuration file "${bad}": felix.cfg line 3: key-value delimiter not found: FelixHostname`);
+  });
+
   it('parseFelixCfgKeys() reads sections, both delimiters, comments and quotes', () => {
     assert.deepEqual([...parseFelixCfgKeys('# c\n[global]\nA = 1 ; x\nb: "two"\n[other]\na = 3\n')], [['a', '3'], ['b', 'two']]);
   });

@@ -10,6 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname as kernelHostname } from 'node:os';
+import { FelixCfgSyntaxError, parseFelixCfg } from '@percale/daemon';
 
 /** The agent's default felix.cfg. */
 export const DEFAULT_FELIX_CONFIG = '/etc/calico/felix.cfg';
@@ -37,25 +38,12 @@ export class BgpSettingsError extends Error {
 }
 
 /**
- * Reads felix.cfg's `key = value` / `key: value` lines (all sections; `#`/`;` comments; a
- * later duplicate wins). Enough for the handful of keys read here; the agent has the
- * complete go-ini reader.
+ * felix.cfg's values by lower-cased key (all sections merged, a later duplicate wins), read
+ * by the agent's own reader so that both daemons see the same values in one file.
+ * @throws {FelixCfgSyntaxError}
  */
 export function parseFelixCfgKeys(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';') || line.startsWith('[')) continue;
-    const delim = line.search(/[=:]/);
-    if (delim < 0) continue;
-    const key = line.slice(0, delim).trim();
-    let value = line.slice(delim + 1).trim();
-    const comment = value.search(/\s[#;]/);
-    if (comment >= 0) value = value.slice(0, comment).trim();
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) value = value.slice(1, -1);
-    out.set(key.toLowerCase(), value);
-  }
-  return out;
+  return new Map(parseFelixCfg(text).map((e) => [e.key.toLowerCase(), e.value]));
 }
 
 /**
@@ -69,6 +57,7 @@ export async function loadBgpSettings(env: NodeJS.ProcessEnv, configFile: string
   try {
     cfg = parseFelixCfgKeys(await readFile(path, 'utf8'));
   } catch (err) {
+    if (err instanceof FelixCfgSyntaxError) throw new BgpSettingsError(`Cannot read the configuration file "${path}": ${err.message}`);
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || configFile !== undefined) {
       throw new BgpSettingsError(`Cannot read the configuration file "${path}": ${(err as Error).message}`);
     }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Client, MemoryStore } from '@percale/datastore';
 import type { Resource } from '@percale/api';
-import { SILENT_BGP_LOGGER } from '../daemon/logger.ts';
+import { SILENT_LOGGER } from '@percale/daemon';
 import { AddressConfigError, autodetectAddress, parseAutodetectMethod, type DetectDeps, type InterfaceAddress } from './detect-address.ts';
 import { applyRegistration, registerNode, resolveNodeRegistration } from './register-node.ts';
 
@@ -70,7 +70,7 @@ describe('registerNode()', () => {
 
   it('registerNode() creates a missing Node', async () => {
     const client = new Client(new MemoryStore());
-    const node = await registerNode(client, 'compute-1', async () => reg, SILENT_BGP_LOGGER);
+    const node = await registerNode(client, 'compute-1', async () => reg, SILENT_LOGGER);
     assert.deepEqual(node.spec, { bgp: { ipv4Address: '10.0.0.11/24', asNumber: 64513 } });
   });
 
@@ -82,10 +82,10 @@ describe('registerNode()', () => {
       metadata: { name: 'compute-1', labels: { 'route-reflector': 'true' } },
       spec: { bgp: { ipv4Address: '10.0.0.5/24', routeReflectorClusterID: '244.0.0.1' }, ipv4VXLANTunnelAddr: '10.65.9.1' },
     });
-    const node = await registerNode(client, 'compute-1', async () => reg, SILENT_BGP_LOGGER);
+    const node = await registerNode(client, 'compute-1', async () => reg, SILENT_LOGGER);
     assert.deepEqual(node.metadata.labels, { 'route-reflector': 'true' });
     assert.deepEqual(node.spec, { bgp: { ipv4Address: '10.0.0.11/24', routeReflectorClusterID: '244.0.0.1', asNumber: 64513 }, ipv4VXLANTunnelAddr: '10.65.9.1' });
-    const again = await registerNode(client, 'compute-1', async () => reg, SILENT_BGP_LOGGER);
+    const again = await registerNode(client, 'compute-1', async () => reg, SILENT_LOGGER);
     assert.equal(again.metadata.resourceVersion, node.metadata.resourceVersion, 'no second write');
   });
 
@@ -100,7 +100,7 @@ describe('registerNode()', () => {
         await client.update({ ...current, spec: { ...(current.spec as object), ipv4VXLANTunnelAddr: '10.65.9.1' } } as Resource);
       }
       return reg;
-    }, SILENT_BGP_LOGGER);
+    }, SILENT_LOGGER);
     assert.equal(calls, 2);
     assert.deepEqual(node.spec, { ipv4VXLANTunnelAddr: '10.65.9.1', bgp: { ipv4Address: '10.0.0.11/24', asNumber: 64513 } });
   });

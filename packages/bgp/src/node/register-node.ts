@@ -7,7 +7,7 @@
  */
 import { API_VERSION, type Resource } from '@percale/api';
 import { isAlreadyExists, isNotFound, isRevisionConflict, type ResourceClient } from '@percale/datastore';
-import type { BgpLogger } from '../daemon/logger.ts';
+import type { Logger } from '@percale/daemon';
 import { AddressConfigError, autodetectAddress, explicitAddress, parseAutodetectMethod, SYSTEM_DETECT_DEPS, type DetectDeps } from './detect-address.ts';
 
 /** What to do with one address family: set it, remove it, or leave what is stored. */
@@ -103,7 +103,7 @@ export function applyRegistration(existing: Resource | undefined, reg: NodeRegis
  */
 export async function registerNode(
   client: ResourceClient, name: string, resolve: (stored: { ipv4?: string; ipv6?: string }) => Promise<NodeRegistration>,
-  log: BgpLogger, maxAttempts = 10,
+  log: Logger, maxAttempts = 10,
 ): Promise<Resource> {
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     let existing: Resource | undefined;

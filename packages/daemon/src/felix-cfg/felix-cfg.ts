@@ -2,7 +2,8 @@
  * Reads felix.cfg as Felix does (go-ini defaults, then every section flattened into one
  * map): `#`/`;` comment lines, `[section]` headers, `key = value` or `key: value`, inline
  * comments cut at the first `#` or `;`, surrounding quotes dropped, backtick and `"""`
- * quoted values, trailing-backslash continuation lines.
+ * quoted values, trailing-backslash continuation lines. The agent reads every parameter
+ * through it and `percale bgp` its node name and etcd keys, so both see one file the same way.
  * @module
  */
 
