@@ -167,6 +167,9 @@ describe('percale neutron-controller against a real Neutron', { skip, timeout: 3
         () => ({ action: 'Allow', ipVersion: 4, protocol: 17, destination: { nets: ['10.0.0.0/8'], ports: ['5000:5010'] } })],
       [{ direction: 'ingress', ethertype: 'IPv6', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_group_id: db.id },
         () => ({ action: 'Allow', ipVersion: 6, protocol: 6, source: { selector: `has(sg.projectcalico.org/openstack-${db.id})` }, destination: { ports: [22] } })],
+      // A protocol given as a number: Neutron keeps the text "17", Calico's encoding stores 17.
+      [{ direction: 'ingress', ethertype: 'IPv4', protocol: '17', port_range_min: 53, port_range_max: 53 },
+        () => ({ action: 'Allow', ipVersion: 4, protocol: 17, destination: { ports: [53] } })],
     ];
     const expectedRule = new Map<string, Record<string, unknown>>();
     for (const [attrs, expected] of rules) {
@@ -207,7 +210,7 @@ describe('percale neutron-controller against a real Neutron', { skip, timeout: 3
     });
 
     // The policy: Neutron's own rule order, Neutron's two default egress rules included.
-    await waitUntil('the web policy with all four rules', async () => ((await raw(policyKey(web.id)))?.spec as { ingress?: unknown[] } | undefined)?.ingress?.length === 3, 20_000);
+    await waitUntil('the web policy with all five rules', async () => ((await raw(policyKey(web.id)))?.spec as { ingress?: unknown[] } | undefined)?.ingress?.length === 4, 20_000);
     const group = (await lab.api.getSecurityGroup(web.id))!;
     const translate = (r: NeutronSecurityGroupRule) =>
       expectedRule.get(r.id) ?? (r.protocol === null && r.remote_group_id === null && r.remote_ip_prefix === null ? { action: 'Allow', ipVersion: r.ethertype === 'IPv4' ? 4 : 6 } : assert.fail(`unexpected rule ${JSON.stringify(r)}`));
@@ -308,6 +311,8 @@ describe('percale neutron-controller against a real Neutron', { skip, timeout: 3
     controller = startController('A3');
     await controller.waitFor(/Resync finished.*ok=true/);
     assert.match(controller.log(), /endpoints=2\/0\/0\/0/, 'every endpoint correct, none updated, deleted or created');
+    // Includes the web policy, whose protocol "17" rule is stored as 17: read alike, not rewritten.
+    assert.match(controller.log(), /policy=\d+\/0\/0\/0/, 'every policy correct, none updated, deleted or created');
     assert.equal(await revisions(), before);
   });
 
@@ -361,6 +366,14 @@ describe('percale neutron-controller against a real Neutron', { skip, timeout: 3
       agent.stderr!.on('data', (b: Buffer) => (agentLog = (agentLog + b.toString()).slice(-4000)));
       await waitUntil(`agent ${hostname} alive in Neutron's agent list`, async () => (await lab.api.getAgent(hostname, FELIX_AGENT_TYPE))?.alive === true, 40_000)
         .catch((err: Error) => assert.fail(`${err.message}\nagent: ${agentLog}\ncontroller: ${controller.log().slice(-2000)}`));
+      // As an operator sees it: the OpenStack client's agent list.
+      const home = join(dir, 'osc-home');
+      await mkdir(home, { recursive: true });
+      const { stdout: agentsJson } = await exec('openstack', ['--os-auth-type', 'none', '--os-endpoint', lab.neutronUrl, 'network', 'agent', 'list', '-f', 'json'], {
+        timeout: 60_000, env: { ...process.env, HOME: home },
+      });
+      const listed = (JSON.parse(agentsJson) as Array<Record<string, unknown>>).filter((a) => a.Host === hostname);
+      assert.deepEqual(listed.map((a) => [a['Agent Type'], a.Alive]), [[FELIX_AGENT_TYPE, true]], agentsJson);
 
       const vmPort = await lab.api.createPort(net.network.id, {
         host: hostname, security_groups: [web.id], fixed_ips: [{ subnet_id: net.subnet.id, ip_address: '10.65.0.50' }], mac_address: 'fa:16:3e:aa:bb:cc',
