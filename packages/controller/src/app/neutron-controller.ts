@@ -100,6 +100,11 @@ export class NeutronController {
     return this.#term !== undefined;
   }
 
+  /** Port syncs completed from a notification's payload alone in this leadership term (benchmarks, tests). */
+  get fastPathSyncs(): number {
+    return this.#term?.sync.fastPathSyncs ?? 0;
+  }
+
   /** The endpoint index (tests). */
   get index(): EndpointIndex {
     return this.#index;
