@@ -105,10 +105,10 @@ export class DynamicSync {
    */
   async #applyPayload(port: NeutronPort, slots: Map<string, string>): Promise<Map<string, SyncOutcome> | undefined> {
     const { store, namespace, log } = this.#env;
-    const stored = new Map<string, Resource | undefined>();
-    await Promise.all([...slots.keys()].map(async (name) => stored.set(name, await this.#get({ kind: 'WorkloadEndpoint', namespace, name }))));
     const ctx = isEndpointPort(port) ? await this.#cachedContext(port) : undefined;
     if (!ctx) return undefined;
+    const stored = new Map<string, Resource | undefined>();
+    await Promise.all([...slots.keys()].map(async (name) => stored.set(name, await this.#get({ kind: 'WorkloadEndpoint', namespace, name }))));
     await this.#ensurePolicies(port, ctx);
     const outcomes = new Map<string, SyncOutcome>();
     let lost = false;
