@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { SILENT_BGP_LOGGER } from '../daemon/logger.ts';
+import { SILENT_LOGGER } from '@percale/daemon';
 import { BirdSupervisor } from './bird-supervisor.ts';
 
 describe('BirdSupervisor', () => {
@@ -30,7 +30,7 @@ describe('BirdSupervisor', () => {
   it('start() runs BIRD in the foreground, restarts it in recovery after it dies, and stop() ends it for good', async () => {
     const sup = new BirdSupervisor({
       binary, configPath: join(dir, 'bird.conf'), socketPath: join(dir, 'run', 'bird.ctl'), pidPath: join(dir, 'run', 'bird.pid'),
-      log: SILENT_BGP_LOGGER, minBackoffMs: 20,
+      log: SILENT_LOGGER, minBackoffMs: 20,
     });
     sup.start({ recovery: false });
     await waitFor(async () => (await runs()).length === 1 && sup.status.pid !== undefined);

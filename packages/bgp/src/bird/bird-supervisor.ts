@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BgpLogger } from '../daemon/logger.ts';
+import type { Logger } from '@percale/daemon';
 
 export interface BirdSupervisorOptions {
   /** The BIRD binary (default `bird`). */
@@ -19,7 +19,7 @@ export interface BirdSupervisorOptions {
   configPath: string;
   socketPath: string;
   pidPath: string;
-  log: BgpLogger;
+  log: Logger;
   /** First wait before a restart (default 500 ms), doubling to `maxBackoffMs` (default 30 s). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -39,7 +39,7 @@ export interface BirdProcessStatus {
 
 /** Starts, watches and stops one BIRD process. */
 export class BirdSupervisor {
-  readonly #o: Required<Omit<BirdSupervisorOptions, 'log'>> & { log: BgpLogger };
+  readonly #o: Required<Omit<BirdSupervisorOptions, 'log'>> & { log: Logger };
   #child: ChildProcess | undefined;
   #timer: NodeJS.Timeout | undefined;
   #backoffMs: number;

@@ -14,7 +14,7 @@ import { BirdCommandError } from '../bird/bird-control.ts';
 import { BirdConfigRejectedError } from '../bird/check-bird-config.ts';
 import { BgpDaemon, type BgpSnapshot, type BirdPort } from './bgp-daemon.ts';
 import { ConfigInstaller } from './config-installer.ts';
-import { SILENT_BGP_LOGGER } from './logger.ts';
+import { SILENT_LOGGER } from '@percale/daemon';
 import type { BgpStatus } from './status-file.ts';
 
 const v3 = 'projectcalico.org/v3';
@@ -60,7 +60,7 @@ describe('BgpDaemon', () => {
 
   const makeDaemon = (managed = false) => {
     daemon = new BgpDaemon({
-      store, nodeName: 'compute-1', bird: bird(managed), log: SILENT_BGP_LOGGER,
+      store, nodeName: 'compute-1', bird: bird(managed), log: SILENT_LOGGER,
       render: (s) => {
         renders++;
         const text = render(s);

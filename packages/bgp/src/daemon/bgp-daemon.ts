@@ -19,7 +19,7 @@ import { BirdCommandError, type BirdProtocol } from '../bird/bird-control.ts';
 import { BirdConfigRejectedError } from '../bird/check-bird-config.ts';
 import type { BirdProcessStatus } from '../bird/bird-supervisor.ts';
 import type { ConfigInstaller } from './config-installer.ts';
-import type { BgpLogger } from './logger.ts';
+import type { Logger } from '@percale/daemon';
 import type { BgpErrorStage, BgpStatus } from './status-file.ts';
 
 /** The kinds the BGP syncer delivers (Calico's bgpsyncer, minus IPAM blocks: none on OpenStack). */
@@ -52,7 +52,7 @@ export interface BgpDaemonOptions {
   render(snapshot: BgpSnapshot): string | { text: string; warnings: readonly string[] };
   installer: ConfigInstaller;
   bird: BirdPort;
-  log: BgpLogger;
+  log: Logger;
   /** Receives every status change (the status file). */
   publish(status: BgpStatus): void;
   /** Quiet period that coalesces bursts of changes (default 150 ms). */
