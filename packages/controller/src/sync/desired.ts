@@ -9,6 +9,7 @@ import type { NeutronPort, NeutronSecurityGroup, NeutronSubnet } from '../neutro
 import { NETWORK_ID_ANNOTATION, SG_LABEL_PREFIX, SG_POLICY_NAME_PREFIX } from '../translate/constants.ts';
 import { endpointName } from '../translate/endpoint-name.ts';
 import { isEndpointPort } from '../translate/endpoint-port.ts';
+import { buildLiveMigration } from '../translate/live-migration.ts';
 import { mergeClusterInformation } from '../translate/merge-cluster-information.ts';
 import { mergeFelixConfiguration } from '../translate/merge-felix-configuration.ts';
 import { qosPolicyIdForPort } from '../translate/qos-controls.ts';
@@ -60,6 +61,14 @@ export function buildEndpoint(port: NeutronPort, host: string, ctx: PortContext,
     ...(qosPolicy && { qosPolicy }),
     qosConfig: env.qos,
   }) as unknown as Resource;
+}
+
+/**
+ * The LiveMigration of `port` moving from its binding host to `destHost` (spec §10.3), named
+ * like the destination's endpoint.
+ */
+export function buildLiveMigrationFor(port: NeutronPort, destHost: string, env: Pick<SyncEnv, 'namespace'>): Resource {
+  return buildLiveMigration(port, port['binding:host_id'], destHost, env.namespace) as unknown as Resource;
 }
 
 /** The NetworkPolicy of security group `sg`. */

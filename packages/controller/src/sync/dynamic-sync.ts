@@ -10,13 +10,13 @@
 import type { Resource } from '@percale/api';
 import { isNotFound } from '@percale/datastore';
 import { casOne } from './cas-writer.ts';
-import { buildEndpoint, buildPolicy, endpointNameFor, isEndpointPort, POLICY_PREFIX, subnetEntry, subnetPrefix } from './desired.ts';
+import { buildEndpoint, buildLiveMigrationFor, buildPolicy, endpointNameFor, isEndpointPort, POLICY_PREFIX, subnetEntry, subnetPrefix } from './desired.ts';
 import type { EndpointIndex } from './endpoint-index.ts';
 import { FloatingIpCache } from './floating-ip-cache.ts';
 import { ContextCache, projectIdOf, readContextFor, type CachedKind, type PortContext, type ProjectCache } from './port-context.ts';
 import { PortRevisions } from './port-revisions.ts';
 import { mergeForUpdate } from './resync.ts';
-import { endpointMatches, policyMatches } from './same-content.ts';
+import { endpointMatches, liveMigrationMatches, policyMatches } from './same-content.ts';
 import { migratingTo, wantsSlot } from './slots.ts';
 import { MAX_CAS_ATTEMPTS, type SyncEnv } from './sync-env.ts';
 import type { NeutronNetwork, NeutronPort, NeutronSecurityGroup, NeutronSubnet } from '../neutron/types.ts';
@@ -104,44 +104,14 @@ export class DynamicSync {
    * the caller then runs the re-reading sync, which settles every slot from Neutron's state.
    */
   async #applyPayload(port: NeutronPort, slots: Map<string, string>): Promise<Map<string, SyncOutcome> | undefined> {
-    const { store, namespace, log } = this.#env;
     const ctx = isEndpointPort(port) ? await this.#cachedContext(port) : undefined;
     if (!ctx) return undefined;
-    const stored = new Map<string, Resource | undefined>();
-    await Promise.all([...slots.keys()].map(async (name) => stored.set(name, await this.#get({ kind: 'WorkloadEndpoint', namespace, name }))));
+    const stored = await this.#readSlots(slots.keys());
     await this.#ensurePolicies(port, ctx);
     const outcomes = new Map<string, SyncOutcome>();
     let lost = false;
     await Promise.all([...slots].map(async ([name, host]) => {
-      const current = stored.get(name);
-      const key = { kind: 'WorkloadEndpoint', namespace, name };
-      if (!wantsSlot(port, host) || endpointNameFor(host, port) !== name) {
-        if (!current) {
-          this.#index.remove(name);
-          outcomes.set(name, 'absent');
-        } else if (await casOne(store, { op: 'delete', key, resourceVersion: current.metadata.resourceVersion! })) {
-          this.#index.remove(name);
-          log.info('Deleted WorkloadEndpoint', { name, port: port.id });
-          outcomes.set(name, 'deleted');
-        } else {
-          lost = true;
-        }
-        return;
-      }
-      const desired = buildEndpoint(port, host, ctx, this.#env);
-      if (current && endpointMatches(current, desired)) {
-        this.#index.put(current);
-        outcomes.set(name, 'unchanged');
-        return;
-      }
-      const resource = current ? mergeForUpdate(current, desired) : desired;
-      if (await casOne(store, current ? { op: 'update', resource } : { op: 'create', resource })) {
-        this.#index.put(resource);
-        log.info(current ? 'Updated WorkloadEndpoint' : 'Created WorkloadEndpoint', { name, port: port.id });
-        outcomes.set(name, 'written');
-      } else {
-        lost = true;
-      }
+      if (!(await this.#settleSlot(port.id, { port, ctx }, name, host, stored.get(name)!, outcomes))) lost = true;
     }));
     if (lost) return undefined;
     this.#revisions.note(port.id, port.revision_number);
@@ -198,15 +168,13 @@ export class DynamicSync {
    * With `discover`, slots the re-read port names that were not known are added (and read first).
    */
   async #syncSlots(portId: string, initial: Map<string, string>, discover: boolean, hint?: NeutronPort): Promise<Map<string, SyncOutcome>> {
-    const { store, namespace, log } = this.#env;
     const outcomes = new Map<string, SyncOutcome>();
     let todo = new Map(initial);
     // With nothing known yet, the first round still runs: the re-read port names the slots.
     let firstRound = discover;
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS && (todo.size > 0 || firstRound); attempt++) {
       // Datastore first: a racing writer's newer revision then makes our CAS fail instead of winning.
-      const stored = new Map<string, Resource | undefined>();
-      await Promise.all([...todo.keys()].map(async (name) => stored.set(name, await this.#get({ kind: 'WorkloadEndpoint', namespace, name }))));
+      const stored = await this.#readSlots(todo.keys());
       const [port, hinted] = await Promise.all([
         this.#env.neutron.getPort(portId),
         hint && isEndpointPort(hint) ? this.#readContext(hint) : undefined,
@@ -236,44 +204,86 @@ export class DynamicSync {
       }
       const retry = new Map<string, string>();
       await Promise.all([...todo].map(async ([name, host]) => {
-        const current = stored.get(name);
-        const key = { kind: 'WorkloadEndpoint', namespace, name };
-        if (!ctx || !endpointPort || !wantsSlot(endpointPort, host) || endpointNameFor(host, endpointPort) !== name) {
-          if (!current) {
-            this.#index.remove(name);
-            outcomes.set(name, 'absent');
-          } else if (await casOne(store, { op: 'delete', key, resourceVersion: current.metadata.resourceVersion! })) {
-            this.#index.remove(name);
-            log.info('Deleted WorkloadEndpoint', { name, port: portId });
-            outcomes.set(name, 'deleted');
-          } else {
-            retry.set(name, host);
-          }
-          return;
-        }
-        const desired = buildEndpoint(endpointPort, host, ctx, this.#env);
-        if (current && endpointMatches(current, desired)) {
-          this.#index.put(current);
-          outcomes.set(name, 'unchanged');
-          return;
-        }
-        const resource = current ? mergeForUpdate(current, desired) : desired;
-        if (await casOne(store, current ? { op: 'update', resource } : { op: 'create', resource })) {
-          this.#index.put(resource);
-          log.info(current ? 'Updated WorkloadEndpoint' : 'Created WorkloadEndpoint', { name, port: portId });
-          outcomes.set(name, 'written');
-        } else {
-          retry.set(name, host);
-        }
+        const want = ctx && endpointPort ? { port: endpointPort, ctx } : undefined;
+        if (!(await this.#settleSlot(portId, want, name, host, stored.get(name)!, outcomes))) retry.set(name, host);
       }));
       todo = retry;
       hint = endpointPort;
     }
     for (const name of todo.keys()) {
-      log.warn('Gave up syncing a WorkloadEndpoint after repeated compare-and-swap conflicts; the next resync repairs it', { name, port: portId, attempts: MAX_CAS_ATTEMPTS });
+      this.#env.log.warn('Gave up syncing a WorkloadEndpoint after repeated compare-and-swap conflicts; the next resync repairs it', { name, port: portId, attempts: MAX_CAS_ATTEMPTS });
       outcomes.set(name, 'gave-up');
     }
     return outcomes;
+  }
+
+  /** Reads each slot's endpoint and its LiveMigration (named alike) from the datastore, in parallel. */
+  async #readSlots(names: Iterable<string>): Promise<Map<string, StoredSlot>> {
+    const { namespace } = this.#env;
+    const stored = new Map<string, StoredSlot>();
+    await Promise.all([...names].map(async (name) => {
+      const [wep, lm] = await Promise.all([
+        this.#get({ kind: 'WorkloadEndpoint', namespace, name }),
+        this.#get({ kind: 'LiveMigration', namespace, name }),
+      ]);
+      stored.set(name, { wep, lm });
+    }));
+    return stored;
+  }
+
+  /**
+   * Settles one slot under compare-and-swap: its LiveMigration first (wanted while the port
+   * migrates to `host`), then its endpoint (wanted while `want.port` wants an endpoint on
+   * `host` under `name`). The LiveMigration goes first both ways, as in networking-calico, so
+   * Felix sees it before the destination endpoint appears. Records the outcomes (the
+   * LiveMigration's as `lm <name>`, only when it exists or existed); false when a CAS lost a
+   * race (nothing after it was attempted; the caller goes round again).
+   */
+  async #settleSlot(portId: string, want: { port: NeutronPort; ctx: PortContext } | undefined, name: string, host: string, current: StoredSlot, outcomes: Map<string, SyncOutcome>): Promise<boolean> {
+    const { store, namespace, log } = this.#env;
+    const port = want && wantsSlot(want.port, host) && endpointNameFor(host, want.port) === name ? want.port : undefined;
+    const lmKey = { kind: 'LiveMigration', namespace, name };
+    const lm = port && migratingTo(port) === host ? buildLiveMigrationFor(port, host, this.#env) : undefined;
+    if (lm) {
+      if (current.lm && liveMigrationMatches(current.lm, lm)) outcomes.set(LM_OUTCOME + name, 'unchanged');
+      else {
+        const resource = current.lm ? mergeForUpdate(current.lm, lm) : lm;
+        if (!(await casOne(store, current.lm ? { op: 'update', resource } : { op: 'create', resource }))) return false;
+        log.info(current.lm ? 'Updated LiveMigration' : 'Created LiveMigration', { name, port: portId });
+        outcomes.set(LM_OUTCOME + name, 'written');
+      }
+    } else if (current.lm) {
+      if (!(await casOne(store, { op: 'delete', key: lmKey, resourceVersion: current.lm.metadata.resourceVersion! }))) return false;
+      log.info('Deleted LiveMigration', { name, port: portId });
+      outcomes.set(LM_OUTCOME + name, 'deleted');
+    }
+
+    const key = { kind: 'WorkloadEndpoint', namespace, name };
+    if (!port) {
+      if (!current.wep) {
+        this.#index.remove(name);
+        outcomes.set(name, 'absent');
+      } else if (await casOne(store, { op: 'delete', key, resourceVersion: current.wep.metadata.resourceVersion! })) {
+        this.#index.remove(name);
+        log.info('Deleted WorkloadEndpoint', { name, port: portId });
+        outcomes.set(name, 'deleted');
+      } else {
+        return false;
+      }
+      return true;
+    }
+    const desired = buildEndpoint(port, host, want!.ctx, this.#env);
+    if (current.wep && endpointMatches(current.wep, desired)) {
+      this.#index.put(current.wep);
+      outcomes.set(name, 'unchanged');
+      return true;
+    }
+    const resource = current.wep ? mergeForUpdate(current.wep, desired) : desired;
+    if (!(await casOne(store, current.wep ? { op: 'update', resource } : { op: 'create', resource }))) return false;
+    this.#index.put(resource);
+    log.info(current.wep ? 'Updated WorkloadEndpoint' : 'Created WorkloadEndpoint', { name, port: portId });
+    outcomes.set(name, 'written');
+    return true;
   }
 
   /** Writes the policies of the port's groups that are missing or out of date. */
@@ -354,6 +364,12 @@ export class DynamicSync {
     }
   }
 }
+
+/** A slot as stored: its endpoint and its LiveMigration, each absent or with its revision. */
+type StoredSlot = { wep: Resource | undefined; lm: Resource | undefined };
+
+/** Prefix of a LiveMigration's entry in a port sync's outcomes (endpoints are keyed by bare name). */
+export const LM_OUTCOME = 'lm ';
 
 /** The endpoint slots a port names: binding host and migration destination, by endpoint name. */
 function slotsOf(port: NeutronPort): Map<string, string> {

@@ -13,6 +13,7 @@ import type { NeutronPort, NeutronSecurityGroup, NeutronSubnet, NeutronFloatingI
 import { casMany, forEachLimited, type CasOp } from './cas-writer.ts';
 import {
   buildEndpoint,
+  buildLiveMigrationFor,
   buildPolicy,
   clusterInformationChange,
   endpointNameFor,
@@ -25,8 +26,8 @@ import {
 } from './desired.ts';
 import { ProjectCache, readContextFor, readFullContext } from './port-context.ts';
 import { isFullScope, ms, type PlainPhaseSummary, type ResourcePhaseSummary, type ResyncResult, type ResyncScope } from './resync-result.ts';
-import { endpointMatches, policyMatches } from './same-content.ts';
-import { portSlots, wantsSlot } from './slots.ts';
+import { endpointMatches, liveMigrationMatches, policyMatches } from './same-content.ts';
+import { migratingTo, portSlots, wantsSlot } from './slots.ts';
 import type { SyncEnv } from './sync-env.ts';
 
 /** What a resync saw of Neutron, for the dynamic sync's lookup tables (rule → group, floating IP → port). */
@@ -357,34 +358,59 @@ async function resyncEndpoints(
     return s;
   }
   const inEtcd = new Map<string, Resource>();
-  const { items } = await env.store.list({ kind: 'WorkloadEndpoint', namespace: env.namespace });
-  if (ids === undefined) {
-    for (const r of items) inEtcd.set(r.metadata.name!, r);
-  } else {
-    // A narrow resync scans by trailing port id, which also finds the port's stale endpoints on other hosts.
-    const suffixes = [...ids].map(portIdSuffix);
-    for (const r of items) {
-      const name = r.metadata.name!;
-      if (suffixes.some((suffix) => name.endsWith(suffix))) inEtcd.set(name, r);
-    }
-  }
+  const lmsInEtcd = new Map<string, Resource>();
+  const [{ items }, { items: lmItems }] = await Promise.all([
+    env.store.list({ kind: 'WorkloadEndpoint', namespace: env.namespace }),
+    env.store.list({ kind: 'LiveMigration', namespace: env.namespace }),
+  ]);
+  // A narrow resync scans by trailing port id, which also finds the port's stale endpoints and
+  // LiveMigrations on other hosts.
+  const suffixes = ids === undefined ? undefined : [...ids].map(portIdSuffix);
+  const inScope = (name: string): boolean => suffixes === undefined || suffixes.some((suffix) => name.endsWith(suffix));
+  for (const r of items) if (inScope(r.metadata.name!)) inEtcd.set(r.metadata.name!, r);
+  for (const r of lmItems) if (inScope(r.metadata.name!)) lmsInEtcd.set(r.metadata.name!, r);
   s.etcd_read_ms = clock.lap();
-  s.etcd_items = inEtcd.size;
+  s.etcd_items = inEtcd.size + lmsInEtcd.size;
 
   const ports = (ids === undefined ? await env.neutron.listPorts() : await env.neutron.listPorts({ ids: [...ids] })).filter(isEndpointPort);
   const ctx = ids === undefined ? await readFullContext(env.neutron, projects, ports) : await readContextFor(env.neutron, projects, ports);
   if (ids === undefined) observer?.floatingIps?.([...ctx.floatingIps.values()].flat());
   observer?.ports?.(ports);
   const wanted = new Map<string, { port: NeutronPort; host: string }>();
+  const lmsWanted = new Map<string, { port: NeutronPort; host: string }>();
   for (const port of ports) {
     for (const host of portSlots(port)) {
       const name = endpointNameFor(host, port);
-      if (name) wanted.set(name, { port, host });
-      else env.log.warn('Port cannot be named as a WorkloadEndpoint; skipping it', { port: port.id, host, device: port.device_id });
+      if (!name) {
+        env.log.warn('Port cannot be named as a WorkloadEndpoint; skipping it', { port: port.id, host, device: port.device_id });
+        continue;
+      }
+      wanted.set(name, { port, host });
+      if (migratingTo(port) === host) lmsWanted.set(name, { port, host });
     }
   }
   s.neutron_read_ms = clock.lap();
-  s.neutron_items = wanted.size;
+  s.neutron_items = wanted.size + lmsWanted.size;
+
+  // LiveMigrations go first (spec §9.1 sorts `lm` entries first): Felix should see a migration
+  // before its destination endpoint.
+  const lmOps: CasOp[] = [];
+  const lmKinds: Array<'updated' | 'deleted'> = [];
+  for (const [name, stored] of lmsInEtcd) {
+    const w = lmsWanted.get(name);
+    if (w) {
+      const desired = buildLiveMigrationFor(w.port, w.host, env);
+      if (liveMigrationMatches(stored, desired)) s.correct++;
+      else {
+        lmOps.push({ op: 'update', resource: mergeForUpdate(stored, desired) });
+        lmKinds.push('updated');
+      }
+    } else {
+      lmOps.push({ op: 'delete', key: { kind: 'LiveMigration', namespace: env.namespace, name }, resourceVersion: stored.metadata.resourceVersion! });
+      lmKinds.push('deleted');
+    }
+  }
+  if (lmOps.length > 0) await applyCounted(env, lmOps, lmKinds, s, 'LiveMigration');
 
   const ops: CasOp[] = [];
   const kinds: Array<'updated' | 'deleted'> = [];
@@ -406,14 +432,23 @@ async function resyncEndpoints(
   s.compare_ms = clock.lap();
 
   const missing = [...wanted].filter(([name]) => !inEtcd.has(name));
-  if (missing.length > 0) {
+  const missingLms = [...lmsWanted].filter(([name]) => !lmsInEtcd.has(name));
+  if (missing.length > 0 || missingLms.length > 0) {
     const t = now();
-    const reread = await rereadPorts(env, [...new Set(missing.map(([, w]) => w.port.id))]);
+    const reread = await rereadPorts(env, [...new Set([...missing, ...missingLms].map(([, w]) => w.port.id))]);
     s.neutron_reread_ms = ms(now() - t);
+    const lmCreates: CasOp[] = [];
+    for (const [name, w] of missingLms) {
+      const current = reread.get(w.port.id);
+      // Still migrating to that host, under the same name (spec §9.1).
+      if (current && migratingTo(current) === w.host && endpointNameFor(w.host, current) === name) lmCreates.push({ op: 'create', resource: buildLiveMigrationFor(current, w.host, env) });
+      else env.log.warn('Port gone from Neutron or no longer migrating before its LiveMigration could be written; skipping', { port: w.port.id, name });
+    }
+    if (lmCreates.length > 0) await applyCounted(env, lmCreates, lmCreates.map(() => 'created' as const), s, 'LiveMigration');
     const creates: CasOp[] = [];
     for (const [name, w] of missing) {
       const current = reread.get(w.port.id);
-      if (current && wantsSlot(current, w.host)) creates.push({ op: 'create', resource: buildEndpoint(current, w.host, ctx, env) });
+      if (current && wantsSlot(current, w.host) && endpointNameFor(w.host, current) === name) creates.push({ op: 'create', resource: buildEndpoint(current, w.host, ctx, env) });
       else env.log.warn('Port gone from Neutron or moved before its endpoint could be written; skipping', { port: w.port.id, name });
     }
     await applyCounted(env, creates, creates.map(() => 'created' as const), s, 'WorkloadEndpoint');

@@ -28,6 +28,14 @@ export function policyMatches(stored: Resource, desired: Resource): boolean {
   return sameWritten(stored.spec, desired.spec) || resourceDataEqual('NetworkPolicy', { spec: stored.spec }, { spec: desired.spec });
 }
 
+/**
+ * True when the stored LiveMigration's spec equals `desired`'s (networking-calico compares LMs
+ * by spec; the spec is strings only, so equal as written is equal as decoded).
+ */
+export function liveMigrationMatches(stored: Resource, desired: Resource): boolean {
+  return sameWritten(stored.spec, desired.spec);
+}
+
 /** Label or annotation maps with exactly the same members (a null value reads as "", as in Go). */
 function sameStrings(a: Readonly<Record<string, string | null>> | null | undefined, b: Readonly<Record<string, string | null>> | null | undefined): boolean {
   const ea = Object.entries(a ?? {});
