@@ -9,6 +9,7 @@
  */
 import type { Resource } from '@percale/api';
 import type { Store, Watcher } from '@percale/datastore';
+import type { Logger } from '@percale/daemon';
 import type { NeutronAgentRpc, NotificationSource } from '../neutron/types.ts';
 import { DynamicSync } from '../sync/dynamic-sync.ts';
 import { EndpointIndex } from '../sync/endpoint-index.ts';
@@ -17,7 +18,6 @@ import { ProjectCache } from '../sync/port-context.ts';
 import { fullScope, type ResyncResult } from '../sync/resync-result.ts';
 import { runResync } from '../sync/resync.ts';
 import type { SyncEnv } from '../sync/sync-env.ts';
-import type { Logger } from './logger.ts';
 
 /** The election as the controller uses it (C's LeaderElector fits). */
 export interface Elector {

@@ -4,11 +4,11 @@
  * snapshot and a fresh RabbitMQ connection.
  * @module
  */
+import type { Logger } from '@percale/daemon';
 import type { ControllerConfig } from '../config/index.ts';
 import type { NeutronAgentRpc } from '../neutron/types.ts';
 import { StatusBridge } from '../status/status-bridge.ts';
 import type { SyncEnv } from '../sync/sync-env.ts';
-import type { Logger } from './logger.ts';
 import type { StatusReporter } from './neutron-controller.ts';
 
 /** Builds an agent RPC client for `[DEFAULT] transport_url` (B1's OsloRpcClient in production). */

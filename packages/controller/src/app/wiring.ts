@@ -5,12 +5,12 @@
  * @module
  */
 import { EtcdStore } from '@percale/datastore';
+import type { Logger } from '@percale/daemon';
 import type { ControllerConfig } from '../config/index.ts';
 import { RabbitNotificationSource } from '../neutron/notifications/rabbit-notification-source.ts';
 import { NeutronRestClient } from '../neutron/rest/neutron-rest-client.ts';
 import type { NeutronReader, NotificationSource } from '../neutron/types.ts';
 import type { SyncEnv } from '../sync/sync-env.ts';
-import type { Logger } from './logger.ts';
 
 /** The etcd store of `[calico] etcd_*` (TLS when any TLS file is set, user/password when given). */
 export function createStore(config: ControllerConfig): EtcdStore {
