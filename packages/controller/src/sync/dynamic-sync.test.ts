@@ -316,6 +316,28 @@ describe('NotificationRouter', () => {
     assert.deepEqual(calls.sort(), ['port:p1', 'subnet:sub-1']);
   });
 
+  it('handle() re-syncs the ports with a QoS policy on a bandwidth or packet-rate rule event, and ignores other rule types', async () => {
+    const { neutron, store, index, sync } = setup();
+    const router = new NotificationRouter({ sync, index, log: QUIET });
+    neutron.qosPolicies.set('q1', { id: 'q1', rules: [{ type: 'bandwidth_limit', max_kbps: 10000, max_burst_kbps: 0, direction: 'egress' }] });
+    neutron.ports.get('p1')!.qos_policy_id = 'q1';
+    neutron.ports.set('p2', makePort({ id: 'p2', device_id: 'vm2', 'binding:host_id': 'host-a', fixed_ips: [{ subnet_id: 'sub-1', ip_address: '10.65.0.3' }] }));
+    await sync.syncPort('p1');
+    await sync.syncPort('p2');
+    const egress = async () => (await store.get({ kind: 'WorkloadEndpoint', namespace: NS, name: 'host--a-openstack-vm1-p1' })).spec!.qosControls;
+    assert.deepEqual(await egress(), { egressBandwidth: 10000000, egressBurst: 4294967296 });
+
+    neutron.qosPolicies.get('q1')!.rules[0]!.max_kbps = 20000;
+    neutron.calls.clear();
+    router.handle(note('dscp_marking_rule.update.end', { dscp_marking_rule: { id: 'dscp', dscp_mark: 10 } }));
+    await router.idle();
+    assert.equal(neutron.calls.size, 0, 'DSCP marking does not reach qosControls');
+    router.handle(note('bandwidth_limit_rule.update.end', { bandwidth_limit_rule: { id: 'bw', max_kbps: 20000, max_burst_kbps: 0, direction: 'egress' } }));
+    await router.idle();
+    assert.deepEqual(await egress(), { egressBandwidth: 20000000, egressBurst: 4294967296 });
+    assert.equal(neutron.calls.get('getPort'), 1, 'only the port with a QoS policy is re-read');
+  });
+
   it('handle() resyncs the groups whose rules allowed traffic from a deleted group', async () => {
     const { router, calls } = routed();
     const rule = (id: string, group: string, remote: string | null) => ({

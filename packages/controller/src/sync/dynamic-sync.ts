@@ -156,6 +156,15 @@ export class DynamicSync {
     return ctx;
   }
 
+  /**
+   * The endpoint ports whose endpoints carry QoS controls from a policy (their own or their
+   * network's), read from Neutron: the ports a QoS rule change may affect.
+   */
+  async portsWithQosPolicy(): Promise<string[]> {
+    const ports = await this.#env.neutron.listPorts();
+    return ports.filter((p) => isEndpointPort(p) && (p.qos_policy_id || p.qos_network_policy_id)).map((p) => p.id);
+  }
+
   /** One endpoint slot: `name` should exist iff Neutron's port wants an endpoint on `host` under that name. */
   async syncSlot(portId: string, name: string, host: string): Promise<SyncOutcome> {
     return (await this.#syncSlots(portId, new Map([[name, host]]), false)).get(name)!;

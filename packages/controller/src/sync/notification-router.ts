@@ -2,7 +2,8 @@
  * Turns Neutron notifications into dynamic-sync work: which port, security group or subnet a
  * `*.create.end` / `*.update.end` / `*.delete.end` event touches, including the indirect ones
  * (a floating IP's old and new port, a rule's group when the delete payload carries only the
- * rule id, the ports of a renamed network or group). Work goes through a `KeyedQueue`, so
+ * rule id, the ports of a renamed network or group, the ports with a QoS policy when a QoS
+ * bandwidth or packet-rate rule changes). Work goes through a `KeyedQueue`, so
  * events for one object never race and a burst of them costs one sync.
  * @module
  */
@@ -13,6 +14,14 @@ import { KeyedQueue } from './keyed-queue.ts';
 import type { SyncLog } from './sync-env.ts';
 
 type Payload = Record<string, unknown>;
+
+/**
+ * The QoS rule resources whose changes reach `qosControls` (bandwidth and packet-rate limits),
+ * as Neutron's QoS service plugin names them in its `<resource>.<action>.end` notifications.
+ * Their payloads carry the rule but not its policy (the API view drops `qos_policy_id`).
+ */
+const QOS_RULE_RESOURCES: ReadonlySet<string> = new Set(['bandwidth_limit_rule', 'alias_bandwidth_limit_rule', 'packet_rate_limit_rule']);
+
 
 function isObject(v: unknown): v is Payload {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -171,6 +180,9 @@ export class NotificationRouter {
         if (action === 'update') for (const id of idsIn(p, 'network')) for (const port of this.#index.portsOfNetwork(id)) this.#queue.request(`port:${port}`);
         return;
       default:
+        // A rule's policy is not in the payload, so every port with a QoS policy is checked.
+        // (A policy's own update cannot change its rules, and one in use cannot be deleted.)
+        if (QOS_RULE_RESOURCES.has(resource)) this.#queue.request('qos:*');
     }
   }
 
@@ -252,6 +264,7 @@ export class NotificationRouter {
       await this.#sync.syncPort(id, hint);
     }
     else if (kind === 'subnet') await this.#sync.syncSubnet(id);
+    else if (kind === 'qos') for (const port of await this.#sync.portsWithQosPolicy()) this.#queue.request(`port:${port}`);
     else if (kind === 'sg' && id === '*') for (const g of new Set(this.#ruleGroups.values())) this.#queue.request(`sg:${g}`);
     else if (kind === 'sg') await this.#sync.syncSecurityGroup(id);
   }
