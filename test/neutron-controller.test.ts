@@ -281,6 +281,34 @@ describe('percale neutron-controller against a real Neutron', { skip, timeout: 3
     await waitUntil("web's policy loses the rule that allowed traffic from db", async () => !JSON.stringify(await raw(policyKey(web.id))).includes(db.id), 15_000);
   });
 
+  it('writes a LiveMigration before the destination endpoint while a port migrates, and removes both when the migration is abandoned', async () => {
+    const source = wepName(HOST, port);
+    const dest = wepName('compute-2', port);
+    const lmKey = `/calico/resources/v3/projectcalico.org/livemigrations/${NS}/${dest}`;
+    // Nova's pre-live-migration step, as admin (noauth is admin).
+    await op('set binding:profile.migrating_to', () => lab.api.updatePort(port.id, { 'binding:profile': { migrating_to: 'compute-2' } }));
+    await waitUntil('the destination endpoint appears', async () => (await wepOf(dest)) !== undefined, 15_000);
+    const side = (hostname: string) => ({ hostname, orchestratorID: 'openstack', workloadID: `${NS}/${port.device_id}`, endpointID: port.id });
+    assert.deepEqual(envelope(await raw(lmKey)), {
+      kind: 'LiveMigration',
+      apiVersion: 'projectcalico.org/v3',
+      metadata: { name: dest, namespace: NS },
+      spec: { source: { workloadEndpoint: side(HOST) }, target: { workloadEndpoint: side('compute-2') } },
+    });
+    const { stdout } = await exec('etcdctl', ['--endpoints', etcd.endpoint, 'get', '--prefix', `/calico/resources/v3/projectcalico.org/`, '-w', 'json']);
+    const created = new Map(((JSON.parse(stdout) as { kvs: Array<{ key: string; create_revision: number }> }).kvs).map((kv) => [Buffer.from(kv.key, 'base64').toString(), kv.create_revision]));
+    assert.ok(created.get(lmKey)! < created.get(wepKey(dest))!, 'the LiveMigration is written before the destination endpoint');
+    const [src, dst] = [(await wepOf(source))!.spec as Record<string, unknown>, (await wepOf(dest))!.spec as Record<string, unknown>];
+    assert.deepEqual({ ...dst, node: HOST }, src, 'the destination endpoint differs only in its node (and name)');
+    assert.equal(dst.node, 'compute-2');
+
+    // The migration is abandoned: Nova clears migrating_to, the port stays on the source host.
+    await op('clear binding:profile', () => lab.api.updatePort(port.id, { 'binding:profile': {} }));
+    await waitUntil('the destination endpoint goes', async () => (await wepOf(dest)) === undefined, 15_000);
+    assert.equal(await raw(lmKey), undefined, 'the LiveMigration goes too');
+    assert.ok(await wepOf(source), 'the source endpoint stays');
+  });
+
   it('resyncs after changes made while it was stopped (stale removed, missing written)', async () => {
     assert.equal(await stopController(controller), 0, 'SIGTERM: clean exit');
     const gone = await lab.api.createPort(net.network.id, { host: HOST });
