@@ -276,23 +276,7 @@ async function resyncPolicies(env: SyncEnv, ids: Set<string> | undefined, now: (
   s.neutron_read_ms = clock.lap();
   s.neutron_items = wanted.size;
 
-  const ops: CasOp[] = [];
-  const kinds: Array<'updated' | 'deleted'> = [];
-  for (const [name, stored] of inEtcd) {
-    const sg = wanted.get(name);
-    if (sg) {
-      const desired = buildPolicy(sg, env);
-      if (policyMatches(stored, desired)) s.correct++;
-      else {
-        ops.push({ op: 'update', resource: mergeForUpdate(stored, desired) });
-        kinds.push('updated');
-      }
-    } else {
-      ops.push({ op: 'delete', key: { kind: 'NetworkPolicy', namespace: env.namespace, name }, resourceVersion: stored.metadata.resourceVersion! });
-      kinds.push('deleted');
-    }
-  }
-  await applyCounted(env, ops, kinds, s, 'NetworkPolicy');
+  await reconcileStored(env, s, 'NetworkPolicy', inEtcd, wanted, (sg) => buildPolicy(sg, env), policyMatches);
   s.compare_ms = clock.lap();
 
   const missing = [...wanted].filter(([name]) => !inEtcd.has(name)).map(([, sg]) => sg);
@@ -320,6 +304,39 @@ async function resyncPolicies(env: SyncEnv, ids: Set<string> | undefined, now: (
   s.create_ms = clock.lap();
   s.total_ms = clock.total();
   return s;
+}
+
+/**
+ * The compare step of a resource phase for one namespaced kind: a stored resource equal to its
+ * desired form counts as correct, a differing one is updated (merged, §3.1), one Neutron no
+ * longer wants is deleted, each by CAS on the revision read.
+ */
+async function reconcileStored<W>(
+  env: SyncEnv,
+  s: ResourcePhaseSummary,
+  kind: string,
+  inEtcd: ReadonlyMap<string, Resource>,
+  wanted: ReadonlyMap<string, W>,
+  desiredFor: (w: W) => Resource,
+  matches: (stored: Resource, desired: Resource) => boolean,
+): Promise<void> {
+  const ops: CasOp[] = [];
+  const kinds: Array<'updated' | 'deleted'> = [];
+  for (const [name, stored] of inEtcd) {
+    const w = wanted.get(name);
+    if (w !== undefined) {
+      const desired = desiredFor(w);
+      if (matches(stored, desired)) s.correct++;
+      else {
+        ops.push({ op: 'update', resource: mergeForUpdate(stored, desired) });
+        kinds.push('updated');
+      }
+    } else {
+      ops.push({ op: 'delete', key: { kind, namespace: env.namespace, name }, resourceVersion: stored.metadata.resourceVersion! });
+      kinds.push('deleted');
+    }
+  }
+  await applyCounted(env, ops, kinds, s, kind);
 }
 
 /** Runs CAS ops and counts the applied ones into `s` under their kind; conflicts are logged. */
@@ -394,41 +411,8 @@ async function resyncEndpoints(
 
   // LiveMigrations go first (spec §9.1 sorts `lm` entries first): Felix should see a migration
   // before its destination endpoint.
-  const lmOps: CasOp[] = [];
-  const lmKinds: Array<'updated' | 'deleted'> = [];
-  for (const [name, stored] of lmsInEtcd) {
-    const w = lmsWanted.get(name);
-    if (w) {
-      const desired = buildLiveMigrationFor(w.port, w.host, env);
-      if (liveMigrationMatches(stored, desired)) s.correct++;
-      else {
-        lmOps.push({ op: 'update', resource: mergeForUpdate(stored, desired) });
-        lmKinds.push('updated');
-      }
-    } else {
-      lmOps.push({ op: 'delete', key: { kind: 'LiveMigration', namespace: env.namespace, name }, resourceVersion: stored.metadata.resourceVersion! });
-      lmKinds.push('deleted');
-    }
-  }
-  if (lmOps.length > 0) await applyCounted(env, lmOps, lmKinds, s, 'LiveMigration');
-
-  const ops: CasOp[] = [];
-  const kinds: Array<'updated' | 'deleted'> = [];
-  for (const [name, stored] of inEtcd) {
-    const w = wanted.get(name);
-    if (w) {
-      const desired = buildEndpoint(w.port, w.host, ctx, env);
-      if (endpointMatches(stored, desired)) s.correct++;
-      else {
-        ops.push({ op: 'update', resource: mergeForUpdate(stored, desired) });
-        kinds.push('updated');
-      }
-    } else {
-      ops.push({ op: 'delete', key: { kind: 'WorkloadEndpoint', namespace: env.namespace, name }, resourceVersion: stored.metadata.resourceVersion! });
-      kinds.push('deleted');
-    }
-  }
-  await applyCounted(env, ops, kinds, s, 'WorkloadEndpoint');
+  await reconcileStored(env, s, 'LiveMigration', lmsInEtcd, lmsWanted, (w) => buildLiveMigrationFor(w.port, w.host, env), liveMigrationMatches);
+  await reconcileStored(env, s, 'WorkloadEndpoint', inEtcd, wanted, (w) => buildEndpoint(w.port, w.host, ctx, env), endpointMatches);
   s.compare_ms = clock.lap();
 
   const missing = [...wanted].filter(([name]) => !inEtcd.has(name));
