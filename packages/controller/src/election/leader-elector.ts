@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { KeyValueStore, Lease } from '@percale/datastore';
+import { abortableSleep } from '../abortable-sleep.ts';
 
 /** The master's lease TTL, seconds (networking-calico's MASTER_TIMEOUT). */
 export const DEFAULT_ELECTION_TTL_SECONDS = 60;
@@ -158,7 +159,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
       if (signal.aborted) break;
       const wait = this.#restartDelayMs();
       this.#log.info(`Retrying leader election in ${(wait / 1000).toFixed(1)} seconds`, { key: this.key });
-      await sleep(wait, signal);
+      await abortableSleep(wait, signal);
     }
     await this.#stepDown();
   }
@@ -271,7 +272,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     this.#setLeader(true);
     await this.#writeLegacyKey(lease);
     while (!signal.aborted) {
-      await sleep(this.#refreshMs, signal);
+      await abortableSleep(this.#refreshMs, signal);
       if (signal.aborted) return;
       try {
         if (!(await lease.keepAlive())) {
@@ -331,20 +332,6 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     this.#lease = undefined;
     await lease?.revoke().catch(() => undefined);
   }
-}
-
-/** Resolves after `ms`, or early (without error) when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function describe(err: unknown): string {

@@ -18,6 +18,7 @@
  */
 import type { KeyValueEntry, KeyValueStore } from '@percale/datastore';
 import type { NeutronAgentRpc } from '../neutron/types.ts';
+import { abortableSleep } from '../abortable-sleep.ts';
 import { felixStatusPrefix, parseFelixStatusKey, roundTripCheckKey } from './felix-status-keys.ts';
 import { PortStatusQueue, PRIORITY } from './port-status-queue.ts';
 import { QUIET_STATUS_LOG, type StatusLog } from './status-log.ts';
@@ -168,7 +169,7 @@ export class StatusBridge {
       }
       if (signal.aborted) break;
       if (healthy) backoff = RESTART_BACKOFF_MS.initial;
-      await sleep(backoff, signal);
+      await abortableSleep(backoff, signal);
       if (!healthy) backoff = Math.min(backoff * 2, RESTART_BACKOFF_MS.max);
     }
   }
@@ -352,20 +353,6 @@ export function parseStatusTime(text: string): number | undefined {
   const iso = text.replace(' ', 'T').toUpperCase();
   const ms = Date.parse(match.groups?.zone ? iso : `${iso}Z`);
   return Number.isNaN(ms) ? undefined : ms;
-}
-
-/** Resolves after `ms`, or early when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function describe(err: unknown): string {
