@@ -12,6 +12,7 @@ import type { Manager } from './manager.ts';
 import { NetCover } from './net-cover.ts';
 import { SetNames } from './names.ts';
 import type { DataplaneOptions } from './options.ts';
+import { syncSetElements } from './set-elements.ts';
 import { familiesOf, natOutgoingChain } from './static-chains.ts';
 
 /** Programs pool sets and the natOutgoing chain. */
@@ -74,11 +75,7 @@ export class NATManager implements Manager {
   }
 
   #sync(set: string, want: ReadonlySet<string>): void {
-    const have = this.#programmed.get(set) ?? new Set<string>();
-    const removed = [...have].filter((e) => !want.has(e));
-    const added = [...want].filter((e) => !have.has(e));
-    if (removed.length > 0) this.#table.removeElements(set, removed);
-    if (added.length > 0) this.#table.addElements(set, added);
+    syncSetElements(this.#table, set, this.#programmed.get(set) ?? new Set<string>(), want);
     this.#programmed.set(set, new Set(want));
   }
 }

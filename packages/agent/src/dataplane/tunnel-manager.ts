@@ -15,6 +15,7 @@ import type { NftTable } from '../drivers/nftables/nft-table.ts';
 import type { DataplaneMessage, IPPoolInfo } from '../messages.ts';
 import type { Manager } from './manager.ts';
 import type { DataplaneOptions } from './options.ts';
+import { syncSetElements } from './set-elements.ts';
 import { Priority } from './static-chains.ts';
 
 /** Felix's VXLAN device name (IPv4). */
@@ -113,10 +114,7 @@ export class TunnelManager implements Manager {
       });
     }
     const want = new Set(this.#vteps.values());
-    const removed = [...this.#programmed].filter((a) => !want.has(a));
-    const added = [...want].filter((a) => !this.#programmed!.has(a));
-    if (removed.length > 0) t.removeElements(TunnelNames.sources, removed);
-    if (added.length > 0) t.addElements(TunnelNames.sources, added);
+    syncSetElements(t, TunnelNames.sources, this.#programmed, want);
     this.#programmed = want;
   }
 }
