@@ -23,6 +23,7 @@ export {
   PROTOCOL_NAMES, parseDSCP, dscpValue, dscpProblem, DSCP_VALUES, parseASNumber, type Port, type Protocol, type DSCP,
 } from './numorstring/index.ts';
 export { canonicalCIDR, ipPoolsOverlap, ipPoolCidrChangeAllowed } from './resources/ip-pool-cidr.ts';
+export { inetNtop6 } from './ip/inet-ntop6.ts';
 export { FELIX_FIELDS, type FelixFieldFact } from './resources/felix-configuration-fields.ts';
 export { DEFAULT_BLOCK_SIZE, DEFAULT_ALLOWED_USES } from './resources/ip-pool.ts';
 export { peerAddress } from './resources/infrastructure-checks.ts';

@@ -5,6 +5,7 @@
  * IPv4-compatible and IPv4-mapped forms written with a dotted quad).
  * @module
  */
+import { inetNtop6 } from '@percale/api';
 
 /**
  * `cidr` normalised the way netaddr prints it, e.g. `2001:DB8:0:0::A/64` → `2001:db8::a/64`;
@@ -17,7 +18,7 @@ export function netaddrCidr(cidr: string): string {
   if (addressText.includes(':')) {
     const words = parseIPv6(addressText);
     const prefix = parsePrefix(prefixText, 128);
-    return words && prefix !== undefined ? `${formatIPv6(words)}/${prefix}` : cidr;
+    return words && prefix !== undefined ? `${inetNtop6(words)}/${prefix}` : cidr;
   }
   const bytes = parseIPv4(addressText);
   const prefix = parsePrefix(prefixText, 32);
@@ -64,33 +65,4 @@ function parseIPv6(text: string): number[] | undefined {
   if (halves.length === 1) return explicit === 8 ? head : undefined;
   if (explicit > 7) return undefined;
   return [...head, ...new Array<number>(8 - explicit).fill(0), ...rest];
-}
-
-/** glibc's inet_ntop for IPv6. */
-function formatIPv6(words: readonly number[]): string {
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) bestStart = -1;
-  // ::a.b.c.d (IPv4-compatible) and ::ffff:a.b.c.d (IPv4-mapped) keep a dotted quad.
-  const dotted = bestStart === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff));
-  const hex = (from: number, to: number) => words.slice(from, to).map((w) => w.toString(16)).join(':');
-  if (dotted) {
-    const quad = [words[6]! >> 8, words[6]! & 0xff, words[7]! >> 8, words[7]! & 0xff].join('.');
-    return bestLen === 6 ? `::${quad}` : `::ffff:${quad}`;
-  }
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
 }

@@ -4,6 +4,7 @@
  * `inet_ntop`), so desired set elements and elements read back from the kernel compare equal.
  * @module
  */
+import { inetNtop6 } from '@percale/api';
 
 /** One network: family, network address as an integer (host bits cleared), prefix length. */
 export interface Cidr {
@@ -103,40 +104,9 @@ function formatV4(bits: bigint): string {
 /** glibc `inet_ntop(AF_INET6)`: what `nft` prints. */
 function formatV6(bits: bigint): string {
   const hex = bits.toString(16).padStart(32, '0');
-  const words: number[] = [];
-  for (let i = 0; i < 8; i++) words.push(parseInt(hex.slice(i * 4, i * 4 + 4), 16));
-  let bestBase = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestBase = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) bestBase = -1;
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
-      if (i === bestBase) out += ':';
-      continue;
-    }
-    if (i !== 0) out += ':';
-    // glibc prints an embedded IPv4 address for IPv4-compatible and IPv4-mapped addresses.
-    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
-      out += formatV4(bits & 0xffffffffn);
-      break;
-    }
-    out += words[i]!.toString(16);
-  }
-  if (bestBase >= 0 && bestBase + bestLen === 8) out += ':';
-  return out;
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push(parseInt(hex.slice(i * 4, i * 4 + 4), 16));
+  return inetNtop6(groups);
 }
 
 /** Formats an address of the given family as `nft` prints it. */
