@@ -1,38 +1,20 @@
 /**
  * IPv6 text as glibc's `inet_ntop(AF_INET6)` writes it — the spelling `nft` lists set elements
  * in and Python's netaddr prints — shared by the agent's nftables driver and the controller's
- * DHCP subnet records. (Go's spelling, `canonicalCIDR`, differs: no dotted quads.)
+ * DHCP subnet records. It is Go's spelling (`ipv6HexText`) but for two dotted-quad forms.
  * @module
  */
+import { ipv6HexText } from './ipv6-hex-text.ts';
 
 /**
- * `groups` (eight 16-bit values) in glibc's form: lower-case hex without leading zeros, the
- * first longest run of two or more zero groups as `::`, and the IPv4-compatible (`::a.b.c.d`)
- * and IPv4-mapped (`::ffff:a.b.c.d`) addresses with a dotted quad.
+ * `groups` (eight 16-bit values) in glibc's form: `ipv6HexText`, except that IPv4-compatible
+ * (`::a.b.c.d`, a nonzero seventh group) and IPv4-mapped (`::ffff:a.b.c.d`) addresses end in a dotted quad.
  */
 export function inetNtop6(groups: readonly number[]): string {
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) bestStart = -1;
-  const dotted = bestStart === 0 && (bestLen === 6 || (bestLen === 5 && groups[5] === 0xffff));
-  if (dotted) {
-    const quad = [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.');
-    return bestLen === 6 ? `::${quad}` : `::ffff:${quad}`;
-  }
-  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+  const zeros = (n: number) => groups.slice(0, n).every((g) => g === 0);
+  const compatible = zeros(6) && groups[6] !== 0;
+  const mapped = zeros(5) && groups[5] === 0xffff;
+  if (!compatible && !mapped) return ipv6HexText(groups);
+  const quad = [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.');
+  return compatible ? `::${quad}` : `::ffff:${quad}`;
 }

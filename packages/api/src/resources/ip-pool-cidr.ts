@@ -3,30 +3,13 @@
  * overlap between pools, and which CIDR edits an update may make (resources.md §4.1).
  * @module
  */
+import { ipv6HexText } from '../ip/ipv6-hex-text.ts';
 import { networkAddress, parseCIDROrIP, type IPAddress, type IPNetwork } from '../validation/net.ts';
 
 function formatIPv6(bytes: readonly number[]): string {
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  // RFC 5952: compress the longest run of two or more zero groups (the first on a tie).
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return ipv6HexText(groups);
 }
 
 function formatIP(ip: IPAddress): string {
