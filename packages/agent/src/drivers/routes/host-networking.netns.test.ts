@@ -26,8 +26,8 @@ async function canUseNetns(): Promise<boolean> {
   }
 }
 
-/** Polls `check` until it returns true or the deadline passes. */
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 5_000): Promise<number> {
+/** Polls `check` until it returns true or the deadline passes (generous: CI machines may be loaded). */
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<number> {
   const start = performance.now();
   for (;;) {
     if (await check()) return performance.now() - start;
