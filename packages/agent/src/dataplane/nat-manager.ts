@@ -12,7 +12,6 @@ import type { Manager } from './manager.ts';
 import { NetCover } from './net-cover.ts';
 import { SetNames } from './names.ts';
 import type { DataplaneOptions } from './options.ts';
-import { syncSetElements } from './set-elements.ts';
 import { familiesOf, natOutgoingChain } from './static-chains.ts';
 
 /** Programs pool sets and the natOutgoing chain. */
@@ -21,8 +20,6 @@ export class NATManager implements Manager {
   readonly #options: DataplaneOptions;
   readonly #pools = new Map<string, IPPoolInfo>();
   readonly #hosts = new Map<string, string[]>();
-  /** Elements currently desired per set name. */
-  readonly #programmed = new Map<string, Set<string>>();
   #dirty = true;
 
   constructor(table: NftTable, options: DataplaneOptions) {
@@ -63,19 +60,14 @@ export class NATManager implements Manager {
         if (pool.natOutgoing) masq.add(pool.cidr);
       }
       if (masq.size > 0) masqFamilies.add(f);
-      this.#sync(SetNames.allPools(f), all.elements);
-      this.#sync(SetNames.masqPools(f), masq.elements);
+      this.#table.replaceElements(SetNames.allPools(f), all.elements);
+      this.#table.replaceElements(SetNames.masqPools(f), masq.elements);
       if (this.#options.natOutgoingExclusions === 'IPPoolsAndHostIPs') {
         const hosts = new NetCover();
         for (const addrs of this.#hosts.values()) for (const a of addrs) if (parseCidr(a)?.family === f) hosts.add(a);
-        this.#sync(SetNames.allHosts(f), hosts.elements);
+        this.#table.replaceElements(SetNames.allHosts(f), hosts.elements);
       }
     }
     this.#table.setChain(natOutgoingChain(this.#options, masqFamilies));
-  }
-
-  #sync(set: string, want: ReadonlySet<string>): void {
-    syncSetElements(this.#table, set, this.#programmed.get(set) ?? new Set<string>(), want);
-    this.#programmed.set(set, new Set(want));
   }
 }

@@ -15,7 +15,6 @@ import type { NftTable } from '../drivers/nftables/nft-table.ts';
 import type { DataplaneMessage, IPPoolInfo } from '../messages.ts';
 import type { Manager } from './manager.ts';
 import type { DataplaneOptions } from './options.ts';
-import { syncSetElements } from './set-elements.ts';
 import { Priority } from './static-chains.ts';
 
 /** Felix's VXLAN device name (IPv4). */
@@ -42,7 +41,8 @@ export class TunnelManager implements Manager {
   readonly #pools = new Map<string, IPPoolInfo>();
   /** Node → underlay address of its VTEP. */
   readonly #vteps = new Map<string, string>();
-  #programmed: Set<string> | undefined;
+  /** True while the chains and set are in the table. */
+  #installed = false;
   #dirty = true;
 
   constructor(table: NftTable, options: DataplaneOptions) {
@@ -80,16 +80,16 @@ export class TunnelManager implements Manager {
     this.#dirty = false;
     const t = this.#table;
     if (!this.active) {
-      if (this.#programmed === undefined) return;
+      if (!this.#installed) return;
       for (const c of [TunnelNames.raw, TunnelNames.input, TunnelNames.snat]) t.deleteChain(c);
       t.deleteSet(TunnelNames.sources);
-      this.#programmed = undefined;
+      this.#installed = false;
       return;
     }
     const port = this.#options.vxlanPort;
-    if (this.#programmed === undefined) {
+    if (!this.#installed) {
       t.setSet({ name: TunnelNames.sources, type: ['ipv4_addr'], interval: true });
-      this.#programmed = new Set();
+      this.#installed = true;
       t.setChain({
         name: TunnelNames.raw,
         base: { type: 'filter', hook: 'prerouting', priority: Priority.raw, policy: 'accept' },
@@ -113,8 +113,6 @@ export class TunnelManager implements Manager {
         }],
       });
     }
-    const want = new Set(this.#vteps.values());
-    syncSetElements(t, TunnelNames.sources, this.#programmed, want);
-    this.#programmed = want;
+    t.replaceElements(TunnelNames.sources, new Set(this.#vteps.values()));
   }
 }

@@ -96,6 +96,16 @@ describe('NftTable', () => {
     assert.equal(nft.transactions[1], 'delete element inet pt src4 { "tap1" . 10.0.0.1 }\nadd element inet pt src4 { "tap1" . 10.0.0.2 }\n');
   });
 
+  it('replaceElements() queues only the difference from the desired elements', async () => {
+    const nft = new FakeNft();
+    const t = populated(nft);
+    await t.apply();
+    t.replaceElements('src4', new Set(['"tap1" . 10.1.0.0/16', '"tap1" . 10.0.0.2']));
+    assert.deepEqual([...t.desiredElements('src4').keys()].sort(), ['"tap1" . 10.0.0.2', '"tap1" . 10.1.0.0/16']);
+    await t.apply();
+    assert.equal(nft.transactions[1], 'delete element inet pt src4 { "tap1" . 10.0.0.1 }\nadd element inet pt src4 { "tap1" . 10.0.0.2 }\n');
+  });
+
   it('apply() rewrites a changed chain whole (flush and re-add) and leaves the others alone', async () => {
     const nft = new FakeNft();
     const t = populated(nft);

@@ -262,6 +262,18 @@ export class NftTable {
     this.#markElements(set, t);
   }
 
+  /**
+   * Makes `elements` the whole desired content of set `set`, for owners that recompute a set
+   * from scratch: only the difference against the desired elements is queued.
+   */
+  replaceElements(set: string, elements: ReadonlySet<string>): void {
+    const t = this.#tracker(set);
+    const stale = [...t.desiredEntries()].filter(([k]) => !elements.has(k));
+    for (const [k] of stale) t.deleteDesired(k);
+    for (const e of elements) if (!t.hasDesired(e)) t.setDesired(e, '');
+    this.#markElements(set, t);
+  }
+
   /** Desired elements of a set or map (key → value). */
   desiredElements(set: string): ReadonlyMap<string, string> {
     return new Map(this.#elements.get(set)?.desiredEntries() ?? []);
