@@ -63,12 +63,16 @@ export class EtcdKeyValueStore implements KeyValueStore {
   async put(key: string, value: string, options: PutOptions = {}): Promise<string> {
     checkRawKey(key, 'put');
     checkPutOptions(key, options);
-    let lease = options.lease?.id;
-    if (options.ttlSeconds !== undefined) lease = (await this.grantLease(options.ttlSeconds)).id;
+    const lease = await this.#leaseFor(options);
     const res = await this.#call(`put ${key}`, (deadline) =>
       this.#client.kv.put({ key: Buffer.from(key), value: Buffer.from(value), ...(lease && { lease }) }, { deadline }),
     );
     return res.header.revision;
+  }
+
+  /** The lease a put attaches the key to: a fresh one for `ttlSeconds`, the given one, or none. */
+  async #leaseFor(options: PutOptions): Promise<string | undefined> {
+    return options.ttlSeconds === undefined ? options.lease?.id : (await this.grantLease(options.ttlSeconds)).id;
   }
 
   async delete(key: string): Promise<boolean> {
@@ -78,19 +82,14 @@ export class EtcdKeyValueStore implements KeyValueStore {
   }
 
   async list(prefix: string): Promise<KeyValueEntry[]> {
-    const start = Buffer.from(prefix);
-    const res = await this.#call(`list keys under ${prefix}`, (deadline) =>
-      this.#client.kv.range({ key: start, range_end: prefixRangeEnd(start) }, { deadline }),
-    );
-    return res.kvs.map(toEntry);
+    return (await this.snapshot(prefix)).entries;
   }
 
   async putIf(key: string, value: string, condition: KeyCondition, options: PutOptions = {}): Promise<string | undefined> {
     checkRawKey(key, 'put');
     checkPutOptions(key, options);
     const compare = toCompare(key, checkCondition(key, condition));
-    let lease = options.lease?.id;
-    if (options.ttlSeconds !== undefined) lease = (await this.grantLease(options.ttlSeconds)).id;
+    const lease = await this.#leaseFor(options);
     const res = await this.#call(`compare-and-put ${key}`, (deadline) =>
       this.#client.kv.txn(
         { compare: [compare], success: [{ request_put: { key: Buffer.from(key), value: Buffer.from(value), ...(lease && { lease }) } }], failure: [] },
