@@ -10,7 +10,8 @@
  *        └──── backoff (500 ms doubling to 30 s) ◄── onClosed(error) ┘
  * @module
  */
-import type { Resource, ResourceKey } from '@percale/api';
+import type { Resource } from '@percale/api';
+import { resourceKeyOf } from '../codec.ts';
 import { CorruptEntryError, isUnavailable } from '../errors.ts';
 import { keyFor, parseKey } from '../keys.ts';
 import type { Store, WatchEvent, Watcher } from '../store.ts';
@@ -132,7 +133,7 @@ export class Syncer {
       return;
     }
     const resource = event.type === 'DELETED' ? event.previous : event.resource;
-    const key = event.type === 'DELETED' ? event.key : resourceKey(resource);
+    const key = event.type === 'DELETED' ? event.key : resourceKeyOf(resource);
     if (this.#kinds && !this.#kinds.has(key.kind)) return;
     const storageKey = keyFor(key);
     if (this.#pending) {
@@ -176,7 +177,7 @@ export class Syncer {
     this.#setStatus('resync-in-progress');
     const events: ResourceEvent[] = [];
     for (const [storageKey, previous] of this.#cache) {
-      if (!snapshot.has(storageKey)) events.push({ type: 'DELETED', previous, key: resourceKey(previous), revision: previous.metadata.resourceVersion ?? '0' });
+      if (!snapshot.has(storageKey)) events.push({ type: 'DELETED', previous, key: resourceKeyOf(previous), revision: previous.metadata.resourceVersion ?? '0' });
     }
     for (const [storageKey, resource] of snapshot) {
       const previous = this.#cache.get(storageKey);
@@ -205,10 +206,4 @@ export class Syncer {
     this.#status = status;
     this.#callbacks.onStatus(status);
   }
-}
-
-function resourceKey(resource: Resource): ResourceKey {
-  const { kind } = resource;
-  const { name, namespace } = resource.metadata;
-  return { kind, name: name ?? '', ...(namespace !== undefined && { namespace }) };
 }
