@@ -15,33 +15,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Resource } from '@percale/api';
 import { EtcdStore, startLocalEtcd, type LocalEtcd } from '@percale/datastore';
 import { spawnExec } from './shims/exec.ts';
+import { rootWith, sh, waitFor } from './testing/netns-shell.ts';
 
-async function sh(...argv: string[]): Promise<string> {
-  const r = await spawnExec.run(argv, { timeoutMs: 15_000 });
-  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')}: exit ${r.exitCode}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-async function usable(): Promise<boolean> {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    await sh('sh', '-c', 'command -v ip && command -v bridge && command -v nft && command -v etcd && command -v ping && command -v curl');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<number> {
-  const start = Date.now();
-  while (!(await check().catch(() => false))) {
-    if (Date.now() - start > timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return Date.now() - start;
-}
-
-const skip = !(await usable()) && 'needs root, ip, bridge, nft, etcd, ping and curl';
+const skip = !(await rootWith('ip', 'bridge', 'nft', 'etcd', 'ping', 'curl')) && 'needs root, ip, bridge, nft, etcd, ping and curl';
 const root = new URL('../../../', import.meta.url).pathname;
 const rand = randomBytes(3).toString('hex');
 const v3 = 'projectcalico.org/v3';
@@ -126,10 +102,10 @@ describe('percale agent with a VXLAN pool, two hosts', { skip, timeout: 120_000 
   it('each agent writes a tunnel address from the pool and a MAC to its Node, keeping the BGP address', async () => {
     const specs = await Promise.all(HOSTS.map(async (h) => {
       let spec: Record<string, unknown> = {};
-      await until(`${h.name}'s tunnel address`, async () => {
+      await waitFor(`${h.name}'s tunnel address`, async () => {
         spec = (await store!.get({ kind: 'Node', name: h.name })).spec as Record<string, unknown>;
         return typeof spec.ipv4VXLANTunnelAddr === 'string';
-      });
+      }, 30_000);
       return spec;
     }));
     const addrs = specs.map((s) => String(s.ipv4VXLANTunnelAddr));
@@ -144,7 +120,7 @@ describe('percale agent with a VXLAN pool, two hosts', { skip, timeout: 120_000 
 
   it('VMs on the two hosts reach each other through vxlan.calico', async () => {
     const [a, b] = HOSTS;
-    const ms = await until('VM a → VM b ping', async () =>
+    const ms = await waitFor('VM a → VM b ping', async () =>
       (await spawnExec.run(['ip', 'netns', 'exec', a.vmNs, 'ping', '-c', '1', '-W', '1', b.vm])).exitCode === 0, 60_000)
       .catch((err: unknown) => assert.fail(`${(err as Error).message}\n${[...logs].map(([n, l]) => `${n}: ${l}`).join('\n')}`));
     console.log(`# VXLAN connectivity ${Date.now() - startedAt} ms after the agents started (${ms} ms of polling)`);

@@ -8,13 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { EndpointID, LocalEndpoint } from '../../messages.ts';
 import { spawnExec } from '../../shims/exec.ts';
+import { sh } from '../../testing/netns-shell.ts';
 import { HostNetworking, kernelShims, type EndpointStatus } from './host-networking.ts';
-
-async function sh(...argv: string[]): Promise<string> {
-  const r = await spawnExec.run(argv);
-  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')}: exit ${r.exitCode}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
 
 async function canUseNetns(): Promise<boolean> {
   if (process.getuid?.() !== 0) return false;

@@ -16,34 +16,10 @@ import type { WatchEvent } from '@percale/datastore';
 import { CalcGraph } from '../../calc/calc-graph.ts';
 import { Dataplane } from '../../dataplane/dataplane.ts';
 import { inNetns, spawnExec } from '../../shims/exec.ts';
+import { rootWith, sh, waitFor } from '../../testing/netns-shell.ts';
 import { HostNetworking, kernelShims } from '../routes/host-networking.ts';
 
-async function sh(...argv: string[]): Promise<string> {
-  const r = await spawnExec.run(argv, { timeoutMs: 15_000 });
-  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')}: exit ${r.exitCode}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-async function usable(): Promise<boolean> {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    await sh('sh', '-c', 'command -v ip && command -v bridge && command -v nft && command -v ping && command -v nc');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
-  const start = performance.now();
-  for (;;) {
-    if (await check().catch(() => false)) return performance.now() - start;
-    if (performance.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const skip = !(await usable()) && 'needs root, ip, bridge, nft, ping and nc';
+const skip = !(await rootWith('ip', 'bridge', 'nft', 'ping', 'nc')) && 'needs root, ip, bridge, nft, ping and nc';
 const rand = randomBytes(3).toString('hex');
 const NS = {
   hostA: `pcx-${rand}-ha`, hostB: `pcx-${rand}-hb`, vmA: `pcx-${rand}-va`, vmB: `pcx-${rand}-vb`, vmC: `pcx-${rand}-vc`, ext: `pcx-${rand}-ext`,
@@ -97,7 +73,7 @@ class Host {
       this.net.onMessage(m);
     }
     await this.dp.apply();
-    await waitFor(`${this.name} host networking ready`, () => Promise.resolve(this.net.ready));
+    await waitFor(`${this.name} host networking ready`, () => Promise.resolve(this.net.ready), 10_000);
     const r = await this.net.apply();
     assert.equal(r.failures, 0, `${this.name}: ${this.warnings.join('; ')}`);
   }
@@ -221,7 +197,7 @@ describe('IP pools with VXLAN and natOutgoing, real packets', { skip, timeout: 1
 
   it('VM to VM ping and TCP work through vxlan.calico with no static route between the hosts', async () => {
     assert.match(await routeGet(NS.hostA, ADDR.vmB), new RegExp(`via ${TUNNEL.hostB.replaceAll('.', '\\.')} dev vxlan\\.calico`));
-    await waitFor('vmA → vmB ping', async () => (await pingRtt(NS.vmA, ADDR.vmB)) !== undefined);
+    await waitFor('vmA → vmB ping', async () => (await pingRtt(NS.vmA, ADDR.vmB)) !== undefined, 10_000);
     assert.equal(await connects(NS.vmA, ADDR.vmB, 8080), true);
     assert.ok((await received(NS.vmB, ADDR.vmA)) > 0, 'vmB sees vmA\'s own address: destinations inside a pool are never masqueraded');
     rtt.vxlan = await pingRtt(NS.vmA, ADDR.vmB, 50);
@@ -243,7 +219,7 @@ describe('IP pools with VXLAN and natOutgoing, real packets', { skip, timeout: 1
 
   it('natOutgoing for IPv6: a VM in an IPv6 NAT pool reaches the outside from the host\'s IPv6 address', async () => {
     // The external side has no route back to fd65::/64: only masqueraded echoes come back.
-    await waitFor('vmA → ext over IPv6', async () => (await spawnExec.run(['ip', 'netns', 'exec', NS.vmA, 'ping', '-6', '-c', '1', '-W', '1', ADDR6.ext])).exitCode === 0);
+    await waitFor('vmA → ext over IPv6', async () => (await spawnExec.run(['ip', 'netns', 'exec', NS.vmA, 'ping', '-6', '-c', '1', '-W', '1', ADDR6.ext])).exitCode === 0, 10_000);
     const counters = await sh('ip', 'netns', 'exec', NS.ext, 'nft', 'list', 'chain', 'ip6', 'probe6', 'in');
     assert.match(counters, new RegExp(`ip6 saddr ${ADDR6.extHost} counter packets [1-9]`));
     assert.match(counters, new RegExp(`ip6 saddr ${ADDR6.vmA} counter packets 0 `));
@@ -259,7 +235,7 @@ describe('IP pools with VXLAN and natOutgoing, real packets', { skip, timeout: 1
     const cross = pool('private', '10.65.0.0/16', 'CrossSubnet', true);
     await Promise.all([hostA.update([put(cross)]), hostB.update([put(cross)])]);
     assert.match(await routeGet(NS.hostA, ADDR.vmB), new RegExp(`via ${ADDR.hostB.replaceAll('.', '\\.')} dev fab0`));
-    await waitFor('vmA → vmB ping, unencapsulated', async () => (await pingRtt(NS.vmA, ADDR.vmB)) !== undefined);
+    await waitFor('vmA → vmB ping, unencapsulated', async () => (await pingRtt(NS.vmA, ADDR.vmB)) !== undefined, 10_000);
     assert.equal(await connects(NS.vmA, ADDR.vmB, 8080), true);
     rtt.plain = await pingRtt(NS.vmA, ADDR.vmB, 50);
     // Nodes whose addresses carry no subnet (/32) are never "the same subnet": VXLAN again.
@@ -267,7 +243,7 @@ describe('IP pools with VXLAN and natOutgoing, real packets', { skip, timeout: 1
     const bareB = node('compute-b', ADDR.hostB, TUNNEL.hostB);
     await Promise.all([hostA.update([put(bareA), put(bareB)]), hostB.update([put(bareA), put(bareB)])]);
     assert.match(await routeGet(NS.hostA, ADDR.vmB), /dev vxlan\.calico/);
-    await waitFor('vmA → vmB ping, encapsulated again', async () => (await pingRtt(NS.vmA, ADDR.vmB)) !== undefined);
+    await waitFor('vmA → vmB ping, encapsulated again', async () => (await pingRtt(NS.vmA, ADDR.vmB)) !== undefined, 10_000);
   });
 
   it('removes vxlan.calico and its routes when the pool stops using VXLAN', async () => {
