@@ -23,9 +23,10 @@ function declaredCodes(): Set<string> {
   // Only the TypeScript packages declare codes (packages/neutron-driver is Python, without src/).
   for (const pkg of readdirSync(join(root, 'packages')).filter((p) => existsSync(join(root, 'packages', p, 'src')))) {
     for (const file of sourceFiles(join(root, 'packages', pkg, 'src'))) {
-      for (const m of readFileSync(file, 'utf8').matchAll(/readonly code = '([A-Z][A-Z0-9_]+)'/g)) codes.add(m[1]!);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/readonly code = '([A-Z][A-Z0-9_]+)'/g)) codes.add(m[1]!);
       // Union-typed code lists (`| 'DATASTORE_…'`) declare codes too.
-      for (const m of readFileSync(file, 'utf8').matchAll(/^\s*\| '([A-Z]+_[A-Z0-9_]+)'/gm)) codes.add(m[1]!);
+      for (const m of text.matchAll(/^\s*\| '([A-Z]+_[A-Z0-9_]+)'/gm)) codes.add(m[1]!);
     }
   }
   return codes;
