@@ -66,12 +66,11 @@ export class ConfigInstaller {
     }
   }
 
-  /** Puts back a text that was installed before (no check: BIRD accepted it then). */
+  /** Puts back a text that was installed before, unchecked: BIRD accepted it then. */
   async restore(text: string): Promise<void> {
-    await this.install(text).catch(async () => {
-      const tmp = `${this.path}.restore-${process.pid}`;
-      await writeFile(tmp, text, { mode: 0o644 });
-      await rename(tmp, this.path);
-    });
+    // Next to the destination, so the rename is atomic.
+    const tmp = `${this.path}.restore-${process.pid}`;
+    await writeFile(tmp, text, { mode: 0o644 });
+    await rename(tmp, this.path);
   }
 }
