@@ -6,6 +6,13 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'child_process', 'net', 'http', 'https', 'os', 'path', 'dgram', 'dns', 'tls', 'worker_threads', 'process'];
 const deepImports = { group: ['@percale/*/src/*', '@percale/*/src/**'], message: 'Import another package through its exports map, not its files.' };
 const testingFromProduction = { group: ['**/testing/**', '**/*.test.ts', '@percale/*/testing'], message: 'Production code must not import test helpers.' };
+const etcdClient = { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Only packages/datastore/src/etcd/ talks to etcd; everything else goes through @percale/datastore.' };
+const APPLICATIONS = ['@percale/cli', '@percale/agent', '@percale/controller', '@percale/bgp'];
+/** Applications never import one another; libraries never import an application. */
+const applicationsExcept = (self) => ({
+  group: APPLICATIONS.filter((a) => a !== self).flatMap((a) => [a, `${a}/*`]),
+  message: self ? 'Applications never import one another: move what two of them share into a library.' : 'A library never imports an application; move the shared code into the library instead.',
+});
 
 export default tseslint.config(
   { ignores: ['eslint.config.js', 'node_modules/**', '**/node_modules/**', '.state/**', 'bench/results/**'] },
@@ -45,7 +52,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [deepImports, testingFromProduction,
-          { group: ['@percale/cli', '@percale/agent', '@percale/agent/*', '@percale/controller', '@percale/bgp'], message: 'A library never imports an application; move the shared code here instead.' },
+          applicationsExcept(),
           { group: ['@percale/*', 'etcd3', 'etcd3/*', '@grpc/*', 'amqplib', 'amqplib/*'], message: '@percale/daemon depends on nothing else in Percale and talks to no service.' }],
       }],
     },
@@ -57,8 +64,8 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [deepImports, testingFromProduction,
-          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Only packages/datastore/src/etcd/ imports the etcd client.' },
-          { group: ['@percale/cli'], message: 'The datastore never imports an application.' }],
+          etcdClient,
+          applicationsExcept()],
       }],
     },
   },
@@ -68,8 +75,7 @@ export default tseslint.config(
     ignores: ['packages/cli/src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [deepImports, testingFromProduction,
-          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Applications reach etcd only through @percale/datastore.' }],
+        patterns: [deepImports, testingFromProduction, etcdClient, applicationsExcept('@percale/cli')],
       }],
     },
   },
@@ -82,7 +88,7 @@ export default tseslint.config(
         patterns: [deepImports, testingFromProduction,
           { group: nodeBuiltins, message: 'The calculation graph does no I/O.' },
           { group: ['**/dataplane/**', '**/drivers/**', '**/shims/**'], message: 'calc/ talks to the dataplane only through messages.ts.' },
-          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Only packages/datastore/src/etcd/ imports the etcd client.' }],
+          etcdClient, applicationsExcept('@percale/agent')],
       }],
     },
   },
@@ -95,7 +101,7 @@ export default tseslint.config(
         patterns: [deepImports, testingFromProduction,
           { group: ['**/calc/**'], message: 'dataplane/ consumes messages.ts, never calc/ internals.' },
           { group: ['node:child_process', 'child_process', 'node:net', 'net', 'node:dgram', 'dgram'], message: 'Only agent drivers/ and shims/ start processes or open sockets.' },
-          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Only packages/datastore/src/etcd/ imports the etcd client.' }],
+          etcdClient, applicationsExcept('@percale/agent')],
       }],
     },
   },
@@ -105,8 +111,8 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [deepImports, testingFromProduction,
-          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Only packages/datastore/src/etcd/ imports the etcd client.' },
-          { group: ['@percale/cli', '@percale/controller', '@percale/bgp'], message: 'Applications never import one another.' }],
+          etcdClient,
+          applicationsExcept('@percale/agent')],
       }],
     },
   },
@@ -118,9 +124,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [deepImports, testingFromProduction,
-          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Applications reach etcd only through @percale/datastore.' },
+          etcdClient,
           { group: ['amqplib', 'amqplib/*'], message: 'Only neutron/rpc and neutron/notifications speak AMQP.' },
-          { group: ['@percale/cli', '@percale/agent', '@percale/bgp'], message: 'Applications never import one another.' }],
+          applicationsExcept('@percale/controller')],
       }],
     },
   },
@@ -142,8 +148,8 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [deepImports, testingFromProduction,
-          { group: ['etcd3', 'etcd3/*', '@grpc/*'], message: 'Applications reach etcd only through @percale/datastore.' },
-          { group: ['@percale/cli', '@percale/agent', '@percale/controller'], message: 'Applications never import one another.' }],
+          etcdClient,
+          applicationsExcept('@percale/bgp')],
       }],
     },
   },
