@@ -110,10 +110,9 @@ function parseRow(text: string): BirdProtocolRow | undefined {
 }
 
 /** Decodes a protocol name's address part (`10_0_0_12`, `fd00__12`, `…_port_1790`). */
-function addressFromName(encoded: string): { family: 4 | 6; address: string } {
+function addressFromName(encoded: string): string {
   const bare = encoded.replace(/_port_\d+$/, '');
-  if (/^\d{1,3}(_\d{1,3}){3}$/.test(bare)) return { family: 4, address: bare.replaceAll('_', '.') };
-  return { family: 6, address: bare.replaceAll('_', ':') };
+  return bare.replaceAll('_', /^\d{1,3}(_\d{1,3}){3}$/.test(bare) ? '.' : ':');
 }
 
 /**
@@ -136,8 +135,7 @@ export function bgpPeers(rows: readonly BirdProtocolRow[], now: Date): BgpPeerSt
     if (row.proto !== 'BGP') continue;
     const m = /^(Global|Node|Mesh)_(.+)$/.exec(row.name);
     if (!m) continue;
-    const fromName = addressFromName(m[2]!);
-    const address = row.neighborAddress ?? fromName.address;
+    const address = row.neighborAddress ?? addressFromName(m[2]!);
     out.push({
       family: address.includes(':') ? 6 : 4,
       peerAddress: address,
