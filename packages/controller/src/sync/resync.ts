@@ -7,7 +7,7 @@
  * @module
  */
 import type { Resource } from '@percale/api';
-import { isCompacted, isNotFound, isRevisionConflict, type KeyValueEntry } from '@percale/datastore';
+import { isAlreadyExists, isCompacted, isNotFound, isRevisionConflict, type KeyValueEntry } from '@percale/datastore';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NeutronPort, NeutronSecurityGroup, NeutronSubnet, NeutronFloatingIp } from '../neutron/types.ts';
 import { casMany, forEachLimited, type CasOp } from './cas-writer.ts';
@@ -496,7 +496,7 @@ async function mergeGlobal(env: SyncEnv, kind: string, change: (spec: Record<str
       env.log.info(`${kind} default updated for OpenStack`, { spec });
       return;
     } catch (err) {
-      const conflict = isRevisionConflict(err) || isNotFound(err) || (err as { code?: string }).code === 'DATASTORE_ALREADY_EXISTS';
+      const conflict = isRevisionConflict(err) || isNotFound(err) || isAlreadyExists(err);
       if (!conflict || attempt >= FELIX_CONFIG_ATTEMPTS) throw err;
     }
     await sleep(1000);
