@@ -8,6 +8,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SILENT_LOGGER } from '@percale/daemon';
 import { EtcdStore, startLocalEtcd } from '@percale/datastore';
 import { NeutronController } from '../packages/controller/src/app/neutron-controller.ts';
 import { LeaderElector } from '../packages/controller/src/election/leader-elector.ts';
@@ -15,7 +16,7 @@ import { RabbitNotificationSource } from '../packages/controller/src/neutron/not
 import { NeutronRestClient } from '../packages/controller/src/neutron/rest/neutron-rest-client.ts';
 import { OsloRpcClient } from '../packages/controller/src/neutron/rpc/oslo-rpc-client.ts';
 import type { NeutronNotification } from '../packages/controller/src/neutron/types.ts';
-import { QUIET, type SyncEnv } from '../packages/controller/src/sync/sync-env.ts';
+import type { SyncEnv } from '../packages/controller/src/sync/sync-env.ts';
 import { neutronLabUnavailable, startNeutronLab, waitUntil } from '../test/harness/neutron-lab.ts';
 import { machineInfo } from './_machine.ts';
 
@@ -50,13 +51,13 @@ let controller: NeutronController | undefined;
 try {
   const env: SyncEnv = {
     store, kv: store.keyValues(), neutron: new NeutronRestClient({ url: lab.neutronUrl, auth: { type: 'noauth' } }),
-    namespace: NS, regionString: `region-${REGION}`, qos: QOS, log: QUIET,
+    namespace: NS, regionString: `region-${REGION}`, qos: QOS, log: SILENT_LOGGER,
   };
   controller = new NeutronController({
     env,
     elector: new LeaderElector({ kv: env.kv, regionString: env.regionString }),
     notifications: () => {
-      const source = new RabbitNotificationSource({ transportUrl: lab.rabbitUrl, log: QUIET });
+      const source = new RabbitNotificationSource({ transportUrl: lab.rabbitUrl, log: SILENT_LOGGER });
       return {
         start: (onEvent: (n: NeutronNotification) => void) => source.start((n) => {
           if (n.eventType === 'port.create.end') {
@@ -69,7 +70,7 @@ try {
       };
     },
     startupResync: 'always',
-    log: QUIET,
+    log: SILENT_LOGGER,
   });
   const watcher = store.watch({ kind: 'WorkloadEndpoint', namespace: NS }, {
     onEvent: (e) => {

@@ -8,12 +8,13 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SILENT_LOGGER } from '@percale/daemon';
 import { EtcdStore, startLocalEtcd } from '@percale/datastore';
 import { NeutronRestClient } from '../packages/controller/src/neutron/rest/neutron-rest-client.ts';
 import { OsloRpcClient } from '../packages/controller/src/neutron/rpc/oslo-rpc-client.ts';
 import { fullScope, type ResyncResult } from '../packages/controller/src/sync/resync-result.ts';
 import { runResync } from '../packages/controller/src/sync/resync.ts';
-import { QUIET, type SyncEnv } from '../packages/controller/src/sync/sync-env.ts';
+import type { SyncEnv } from '../packages/controller/src/sync/sync-env.ts';
 import { neutronLabUnavailable, startNeutronLab, type NeutronLab } from '../test/harness/neutron-lab.ts';
 import { machineInfo } from './_machine.ts';
 import { scaleShape } from './_neutron-scale.ts';
@@ -92,7 +93,7 @@ try {
 
       const neutron = new NeutronRestClient({ url: lab.neutronUrl, auth: { type: 'noauth' } });
       const region = `rn-${n}`;
-      const env: SyncEnv = { store, kv: store.keyValues(), neutron, namespace: `openstack-region-${region}`, regionString: `region-${region}`, qos: QOS, log: QUIET };
+      const env: SyncEnv = { store, kv: store.keyValues(), neutron, namespace: `openstack-region-${region}`, regionString: `region-${region}`, qos: QOS, log: SILENT_LOGGER };
       const t1 = performance.now();
       await Promise.all([neutron.listPorts(), neutron.listNetworks(), neutron.listSubnets(), neutron.listSecurityGroups(), neutron.listFloatingIps(), neutron.listQosPolicies()]);
       const fetchMs = performance.now() - t1;

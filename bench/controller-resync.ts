@@ -11,11 +11,12 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SILENT_LOGGER } from '@percale/daemon';
 import { EtcdStore, startLocalEtcd } from '@percale/datastore';
 import { fullScope } from '../packages/controller/src/sync/resync-result.ts';
 import type { ResyncResult } from '../packages/controller/src/sync/resync-result.ts';
 import { runResync } from '../packages/controller/src/sync/resync.ts';
-import { QUIET, type SyncEnv } from '../packages/controller/src/sync/sync-env.ts';
+import type { SyncEnv } from '../packages/controller/src/sync/sync-env.ts';
 import { FakeNeutron } from '../packages/controller/src/sync/testing/fake-neutron.ts';
 import { machineInfo } from './_machine.ts';
 import { scaleShape } from './_neutron-scale.ts';
@@ -59,7 +60,7 @@ try {
     for (let run = 0; run < RUNS; run++) {
       // Each run in its own region: an empty namespace, as in a cold start.
       const region = `bench-${n}-${run}`;
-      const env: SyncEnv = { store, kv: store.keyValues(), neutron, namespace: `openstack-region-${region}`, regionString: `region-${region}`, qos: QOS, log: QUIET };
+      const env: SyncEnv = { store, kv: store.keyValues(), neutron, namespace: `openstack-region-${region}`, regionString: `region-${region}`, qos: QOS, log: SILENT_LOGGER };
       const c = await runResync(env, fullScope());
       if (!c.ok || c.phases.endpoints!.created !== n) throw new Error(`cold resync at ${n} ports failed: ${c.error ?? JSON.stringify(c.phases.endpoints)}`);
       cold.push(c);

@@ -10,4 +10,4 @@ export { runResync, type ResyncOptions, type ResyncObserver } from './sync/resyn
 export { fullScope, isFullScope, sortedJson, type ResyncResult, type ResyncScope, type ResourcePhaseSummary } from './sync/resync-result.ts';
 export { DynamicSync, type SyncOutcome } from './sync/dynamic-sync.ts';
 export { NotificationRouter } from './sync/notification-router.ts';
-export type { SyncEnv, SyncLog } from './sync/sync-env.ts';
+export type { SyncEnv } from './sync/sync-env.ts';

@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
+import { SILENT_LOGGER } from '@percale/daemon';
 import { MemoryKeyValueStore, MemoryStore } from '@percale/datastore';
 import type { NeutronNotification, NotificationSource } from '../neutron/types.ts';
 import type { ResyncResult } from '../sync/resync-result.ts';
-import { QUIET, type SyncEnv } from '../sync/sync-env.ts';
+import type { SyncEnv } from '../sync/sync-env.ts';
 import { FakeNeutron, makePort } from '../sync/testing/fake-neutron.ts';
 import { COMPACTION_LAST_KEY, COMPACTION_TRIGGER_KEY, EtcdCompactor } from '../election/etcd-compaction.ts';
 import { NeutronController, type Elector, type NeutronControllerOptions } from './neutron-controller.ts';
@@ -56,7 +57,7 @@ function setup(startupResync: 'always' | 'never' = 'always', connected?: Promise
   const neutron = new FakeNeutron();
   neutron.ports.set('p1', makePort({ id: 'p1', device_id: 'vm1', 'binding:host_id': 'h1', fixed_ips: [{ subnet_id: 's', ip_address: '10.0.0.2' }] }));
   const store = new MemoryStore();
-  const env: SyncEnv = { store, kv: new MemoryKeyValueStore(), neutron, namespace: 'openstack', regionString: 'no-region', qos: QOS, log: QUIET };
+  const env: SyncEnv = { store, kv: new MemoryKeyValueStore(), neutron, namespace: 'openstack', regionString: 'no-region', qos: QOS, log: SILENT_LOGGER };
   const elector = new FakeElector();
   const sources: FakeSource[] = [];
   const missed: Array<() => void> = [];
@@ -73,7 +74,7 @@ function setup(startupResync: 'always' | 'never' = 'always', connected?: Promise
     },
     startupResync,
     ...(compaction && { compaction }),
-    log: QUIET,
+    log: SILENT_LOGGER,
     resyncBackoffMs: { initial: 10, max: 20 },
     notificationStartWaitMs: 50,
     onResync: (r) => results.push(r),

@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { SILENT_LOGGER } from '@percale/daemon';
 import { isCompacted, EtcdStore, startLocalEtcd, type KeyValueEntry, type Lease } from '@percale/datastore';
 import { checkEtcdCompaction, COMPACTION_LAST_KEY, COMPACTION_TRIGGER_KEY, EtcdCompactor, type CompactionDeps } from './etcd-compaction.ts';
-
-const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
 
 interface Scenario {
   /** The trigger key: absent, without a lease, or on a lease with this TTL (undefined: it expires as we look). */
@@ -48,7 +47,7 @@ function scripted(s: Scenario): { deps: CompactionDeps; writes: string[]; compac
     periodMinutes: 60,
     minRevisions: 1000,
     pid: 1234,
-    log: QUIET,
+    log: SILENT_LOGGER,
   };
   return { deps, writes, compactions };
 }
@@ -93,7 +92,7 @@ test('checkEtcdCompaction() on etcd: records the first check, then compacts the 
   const store = new EtcdStore({ endpoints: [etcd.endpoint], dialTimeoutMs: 3_000 });
   try {
     const kv = store.keyValues();
-    const deps: CompactionDeps = { kv, compact: (r) => store.compact(r), periodMinutes: 1, minRevisions: 10, log: QUIET };
+    const deps: CompactionDeps = { kv, compact: (r) => store.compact(r), periodMinutes: 1, minRevisions: 10, log: SILENT_LOGGER };
     const early = await kv.put('/t/history', 'v0');
     const compactor = new EtcdCompactor(deps);
     compactor.start(); // the first check runs at once

@@ -8,8 +8,8 @@
  * them every period while this controller is the master.
  * @module
  */
+import { SILENT_LOGGER, type Logger } from '@percale/daemon';
 import type { KeyValueStore } from '@percale/datastore';
-import type { ElectionLog } from './leader-elector.ts';
 
 /** K14: the last compaction revision; its mod revision is the revision of the last check. */
 export const COMPACTION_LAST_KEY = '/calico/compaction/v1/last';
@@ -26,7 +26,7 @@ export interface CompactionDeps {
   minRevisions: number;
   /** Written to the trigger key (default this process's PID). */
   pid?: number;
-  log: ElectionLog;
+  log: Logger;
 }
 
 /** What one check did. */
@@ -110,10 +110,9 @@ export async function checkEtcdCompaction(deps: CompactionDeps): Promise<Compact
 }
 
 export interface EtcdCompactorOptions extends Omit<CompactionDeps, 'log'> {
-  log?: ElectionLog;
+  log?: Logger;
 }
 
-const QUIET: ElectionLog = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * Runs `checkEtcdCompaction` now and then every period, while started (the application
@@ -132,7 +131,7 @@ export class EtcdCompactor {
     if (!Number.isInteger(options.minRevisions) || options.minRevisions < 0) {
       throw new RangeError(`Cannot keep ${options.minRevisions} revisions of etcd history: need a whole number, 0 or more`);
     }
-    this.#deps = { ...options, log: options.log ?? QUIET };
+    this.#deps = { ...options, log: options.log ?? SILENT_LOGGER };
   }
 
   start(): void {

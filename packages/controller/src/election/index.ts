@@ -11,6 +11,5 @@ export {
   DEFAULT_ELECTION_REFRESH_SECONDS,
   type LeaderElectorOptions,
   type LeaderElectorEvents,
-  type ElectionLog,
 } from './leader-elector.ts';
 export { EtcdCompactor, checkEtcdCompaction, COMPACTION_LAST_KEY, COMPACTION_TRIGGER_KEY, type CompactionDeps, type CompactionCheck, type EtcdCompactorOptions } from './etcd-compaction.ts';

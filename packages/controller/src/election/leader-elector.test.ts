@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '@percale/daemon';
 import { DatastoreUnavailableError, EtcdStore, MemoryKeyValueStore, startLocalEtcd, type KeyValueStore, type LocalEtcd } from '@percale/datastore';
-import { electionKey, LeaderElector, LEGACY_ELECTION_KEY, type ElectionLog, type LeaderElectorOptions } from './leader-elector.ts';
+import { electionKey, LeaderElector, LEGACY_ELECTION_KEY, type LeaderElectorOptions } from './leader-elector.ts';
 
 const KEY = electionKey('region-test');
 const FAST = { ttlSeconds: 2, refreshSeconds: 0.5, restartDelayMs: () => 200 } as const;
@@ -49,7 +50,7 @@ function partitionable(kv: KeyValueStore): { kv: KeyValueStore; cut(): void } {
   return { kv: wrapped, cut: () => void (cut = true) };
 }
 
-function recordingLog(): ElectionLog & { warnings: string[] } {
+function recordingLog(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
   return { warnings, debug() {}, info() {}, warn: (msg) => void warnings.push(msg), error: (msg) => void warnings.push(msg) };
 }

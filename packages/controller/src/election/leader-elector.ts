@@ -18,6 +18,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { SILENT_LOGGER, type Logger } from '@percale/daemon';
 import type { KeyValueStore, Lease } from '@percale/datastore';
 import { abortableSleep } from '../abortable-sleep.ts';
 
@@ -31,14 +32,6 @@ export const LEGACY_ELECTION_KEY = '/calico/openstack/v1/neutron_election';
 /** The election key of one region (K12). */
 export function electionKey(regionString: string): string {
   return `/calico/openstack/v2/${regionString}/neutron_election`;
-}
-
-/** The structured logger the elector writes to (the application's logger fits it). */
-export interface ElectionLog {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
 }
 
 export interface LeaderElectorOptions {
@@ -57,7 +50,7 @@ export interface LeaderElectorOptions {
   processExists?: (pid: number) => boolean;
   /** Milliseconds to wait before restarting the election after a failure (default 1000–2000, random). */
   restartDelayMs?: () => number;
-  log?: ElectionLog;
+  log?: Logger;
 }
 
 /** The events a `LeaderElector` emits: it starts as a follower and reports each change. */
@@ -68,7 +61,6 @@ export interface LeaderElectorEvents {
   follower: [];
 }
 
-const QUIET: ElectionLog = { debug() {}, info() {}, warn() {}, error() {} };
 const MASTER_ID = /^(?<host>[^:]+):(?<pid>\d+)$/;
 
 /** What a follower's watch of the election key ended with. */
@@ -92,7 +84,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   readonly #refreshMs: number;
   readonly #processExists: (pid: number) => boolean;
   readonly #restartDelayMs: () => number;
-  readonly #log: ElectionLog;
+  readonly #log: Logger;
   #abort = new AbortController();
   #running: Promise<void> | undefined;
   #leader = false;
@@ -119,7 +111,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     this.#refreshMs = refresh * 1000;
     this.#processExists = options.processExists ?? ((pid) => existsSync(`/proc/${pid}`));
     this.#restartDelayMs = options.restartDelayMs ?? (() => 1000 + Math.random() * 1000);
-    this.#log = options.log ?? QUIET;
+    this.#log = options.log ?? SILENT_LOGGER;
     this.id = `${name}:${options.pid ?? process.pid}`;
     this.key = electionKey(options.regionString);
   }

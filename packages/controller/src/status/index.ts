@@ -6,4 +6,3 @@ export { StatusBridge, DEFAULT_WATCH_SILENCE_MS, DEFAULT_ROUND_TRIP_INTERVAL_MS,
 export { DEFAULT_PORT_STATUS_WORKERS, DEFAULT_PORT_STATUS_RETRY_MS } from './port-status-queue.ts';
 export { felixStatusPrefix, roundTripCheckKey, parseFelixStatusKey, type FelixStatusKey } from './felix-status-keys.ts';
 export { RecordingAgentRpc } from './recording-agent-rpc.ts';
-export type { StatusLog } from './status-log.ts';

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { SILENT_LOGGER, type Logger } from '@percale/daemon';
 import { PortStatusQueue, PRIORITY } from './port-status-queue.ts';
 import { RecordingAgentRpc as FakeRpc } from './recording-agent-rpc.ts';
-import { QUIET_STATUS_LOG, type StatusLog } from './status-log.ts';
 
 test('PortStatusQueue.update() follows networking-calico: live always sends, a replay only when changed', async () => {
   const rpc = new FakeRpc();
-  const q = new PortStatusQueue({ rpc, log: QUIET_STATUS_LOG });
+  const q = new PortStatusQueue({ rpc, log: SILENT_LOGGER });
   const steps: [string, unknown, 'live' | 'snapshot', string[]][] = [
     ['live up is sent', 'up', 'live', ['up p1@h']],
     ['a replayed duplicate is not', 'up', 'snapshot', []],
@@ -33,7 +33,7 @@ test('PortStatusQueue.update() follows networking-calico: live always sends, a r
 
 test('PortStatusQueue sends live changes before snapshot replays, and each port once with its latest status', async () => {
   const rpc = new FakeRpc();
-  const q = new PortStatusQueue({ rpc, log: QUIET_STATUS_LOG, workers: 1 });
+  const q = new PortStatusQueue({ rpc, log: SILENT_LOGGER, workers: 1 });
   rpc.hold();
   q.update('h', 'first', 'up', PRIORITY.live); // occupies the only worker
   for (const p of ['s1', 's2', 's3']) q.update('h', p, 'up', PRIORITY.snapshot);
@@ -49,7 +49,7 @@ test('PortStatusQueue sends live changes before snapshot replays, and each port 
 
 test('PortStatusQueue runs at most `workers` RPCs at once and never two for the same port', async () => {
   const rpc = new FakeRpc();
-  const q = new PortStatusQueue({ rpc, log: QUIET_STATUS_LOG, workers: 3 });
+  const q = new PortStatusQueue({ rpc, log: SILENT_LOGGER, workers: 3 });
   rpc.hold();
   for (let i = 0; i < 12; i++) q.update('h', `p${i}`, 'up', PRIORITY.live);
   q.update('h', 'p0', 'down', PRIORITY.live); // p0 is in flight: queued behind it
@@ -66,7 +66,7 @@ test('PortStatusQueue runs at most `workers` RPCs at once and never two for the 
 test('PortStatusQueue retries a failed RPC after the retry delay', async () => {
   const rpc = new FakeRpc();
   const warnings: string[] = [];
-  const log: StatusLog = { ...QUIET_STATUS_LOG, warn: (msg) => void warnings.push(msg) };
+  const log: Logger = { ...SILENT_LOGGER, warn: (msg) => void warnings.push(msg) };
   const q = new PortStatusQueue({ rpc, log, retryDelayMs: 150 });
   rpc.failNext = 1;
   const started = Date.now();
@@ -83,7 +83,7 @@ test('PortStatusQueue retries a failed RPC after the retry delay', async () => {
 
 test('PortStatusQueue.stop() drops pending retries and waits for running RPCs', async () => {
   const rpc = new FakeRpc();
-  const q = new PortStatusQueue({ rpc, log: QUIET_STATUS_LOG, retryDelayMs: 50 });
+  const q = new PortStatusQueue({ rpc, log: SILENT_LOGGER, retryDelayMs: 50 });
   rpc.failNext = 1;
   q.update('h', 'p1', 'up', PRIORITY.live);
   await delay(10);
@@ -100,5 +100,5 @@ test('PortStatusQueue.stop() drops pending retries and waits for running RPCs', 
 });
 
 test('PortStatusQueue() rejects a worker count below 1', () => {
-  for (const workers of [0, -1, 1.5]) assert.throws(() => new PortStatusQueue({ rpc: new FakeRpc(), log: QUIET_STATUS_LOG, workers }), RangeError);
+  for (const workers of [0, -1, 1.5]) assert.throws(() => new PortStatusQueue({ rpc: new FakeRpc(), log: SILENT_LOGGER, workers }), RangeError);
 });

@@ -12,8 +12,8 @@
  * become DOWN.
  * @module
  */
+import type { Logger } from '@percale/daemon';
 import type { NeutronAgentRpc } from '../neutron/types.ts';
-import type { StatusLog } from './status-log.ts';
 
 /** Why a key is queued; lower goes first. */
 export const PRIORITY = { live: 0, snapshot: 1, retry: 2 } as const;
@@ -36,7 +36,7 @@ export interface PortStatusQueueOptions {
   workers?: number;
   /** Wait before retrying a failed RPC (default 5 s). */
   retryDelayMs?: number;
-  log: StatusLog;
+  log: Logger;
   /** Clock for the warning rate limit (default Date.now). */
   now?: () => number;
 }
@@ -59,7 +59,7 @@ export class PortStatusQueue {
   readonly #rpc: NeutronAgentRpc;
   readonly #workers: number;
   readonly #retryDelayMs: number;
-  readonly #log: StatusLog;
+  readonly #log: Logger;
   readonly #now: () => number;
   /** What Felix last said per `host\0port`; missing = gone or unknown. */
   readonly #cache = new Map<string, FelixEndpointStatus>();

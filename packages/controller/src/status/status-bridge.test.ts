@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '@percale/daemon';
 import { CompactedError, EtcdStore, MemoryKeyValueStore, startLocalEtcd, type KeyValueStore, type KeyValueWatchOptions, type LocalEtcd } from '@percale/datastore';
 import { felixStatusPrefix } from './felix-status-keys.ts';
 import { RecordingAgentRpc } from './recording-agent-rpc.ts';
 import { parseStatusTime, StatusBridge, type StatusBridgeOptions } from './status-bridge.ts';
-import type { StatusLog } from './status-log.ts';
 
 const RS = 'region-europe';
 const P = felixStatusPrefix(RS);
@@ -28,7 +28,7 @@ async function until(what: string, done: () => boolean, timeoutMs = 5_000): Prom
   }
 }
 
-function recordingLog(): StatusLog & { lines: string[] } {
+function recordingLog(): Logger & { lines: string[] } {
   const lines: string[] = [];
   return {
     lines,

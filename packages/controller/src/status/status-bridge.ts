@@ -16,12 +16,12 @@
  * `follower`. Every start begins from a fresh snapshot with empty caches.
  * @module
  */
+import { SILENT_LOGGER, type Logger } from '@percale/daemon';
 import type { KeyValueEntry, KeyValueStore } from '@percale/datastore';
 import type { NeutronAgentRpc } from '../neutron/types.ts';
 import { abortableSleep } from '../abortable-sleep.ts';
 import { felixStatusPrefix, parseFelixStatusKey, roundTripCheckKey } from './felix-status-keys.ts';
 import { PortStatusQueue, PRIORITY } from './port-status-queue.ts';
-import { QUIET_STATUS_LOG, type StatusLog } from './status-log.ts';
 
 /** networking-calico's WATCH_TIMEOUT_SECS, in ms: a watch silent this long is restarted. */
 export const DEFAULT_WATCH_SILENCE_MS = 10_000;
@@ -49,7 +49,7 @@ export interface StatusBridgeOptions {
   roundTripIntervalMs?: number;
   /** Wall clock for heartbeat staleness and warning rate limits (default Date.now). */
   now?: () => number;
-  log?: StatusLog;
+  log?: Logger;
 }
 
 /** Counters, for logs and tests. */
@@ -73,7 +73,7 @@ export class StatusBridge {
   readonly #silenceMs: number;
   readonly #roundTripMs: number;
   readonly #now: () => number;
-  readonly #log: StatusLog;
+  readonly #log: Logger;
   #abort = new AbortController();
   #running: Promise<void> | undefined;
   #ports: PortStatusQueue;
@@ -99,7 +99,7 @@ export class StatusBridge {
     this.#silenceMs = options.watchSilenceMs ?? DEFAULT_WATCH_SILENCE_MS;
     this.#roundTripMs = options.roundTripIntervalMs ?? DEFAULT_ROUND_TRIP_INTERVAL_MS;
     this.#now = options.now ?? Date.now;
-    this.#log = options.log ?? QUIET_STATUS_LOG;
+    this.#log = options.log ?? SILENT_LOGGER;
     this.#ports = this.#newPortQueue(); // checks the options now rather than at the first start
   }
 

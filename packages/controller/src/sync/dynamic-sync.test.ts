@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SILENT_LOGGER, type Logger } from '@percale/daemon';
 import { MemoryKeyValueStore, MemoryStore, type Store } from '@percale/datastore';
 import { DynamicSync } from './dynamic-sync.ts';
 import { EndpointIndex } from './endpoint-index.ts';
 import { FloatingIpCache } from './floating-ip-cache.ts';
 import { NotificationRouter } from './notification-router.ts';
 import { ProjectCache } from './port-context.ts';
-import { QUIET, type SyncEnv, type SyncLog } from './sync-env.ts';
+import type { SyncEnv } from './sync-env.ts';
 import { FakeNeutron, makePort, makeSubnet } from './testing/fake-neutron.ts';
 import type { NeutronNotification, NeutronPort } from '../neutron/types.ts';
 
@@ -21,7 +22,7 @@ const QOS = {
 };
 const NS = 'openstack';
 
-function setup(log: SyncLog = QUIET) {
+function setup(log: Logger = SILENT_LOGGER) {
   const neutron = new FakeNeutron();
   neutron.networks.set('net-1', { id: 'net-1', name: 'net one', subnets: ['sub-1'] });
   neutron.subnets.set('sub-1', makeSubnet({ id: 'sub-1', cidr: '10.65.0.0/24', gateway_ip: '10.65.0.1' }));
@@ -102,7 +103,7 @@ describe('DynamicSync', () => {
 
   it('syncPort() reads a network again only after Neutron announced a change to it', async () => {
     const { neutron, store, index, sync } = setup();
-    const router = new NotificationRouter({ sync, index, log: QUIET });
+    const router = new NotificationRouter({ sync, index, log: SILENT_LOGGER });
     await sync.syncPort('p1');
     neutron.calls.clear();
     await sync.syncPort('p1');
@@ -117,7 +118,7 @@ describe('DynamicSync', () => {
 
   it('syncSlot() gives up after five compare-and-swap conflicts and logs a warning', async () => {
     const warnings: string[] = [];
-    const { store, sync } = setup({ ...QUIET, warn: (msg) => warnings.push(msg) });
+    const { store, sync } = setup({ ...SILENT_LOGGER, warn: (msg) => warnings.push(msg) });
     let attempts = 0;
     const create = store.create.bind(store);
     // Another writer keeps winning the race for the endpoint's key.
@@ -259,7 +260,7 @@ describe('NotificationRouter', () => {
       notePortDeleted: (id: string) => void calls.push(`deleted:${id}`),
       floatingIps: new FloatingIpCache(),
     } as unknown as DynamicSync;
-    const router = new NotificationRouter({ sync, index: s.index, log: QUIET });
+    const router = new NotificationRouter({ sync, index: s.index, log: SILENT_LOGGER });
     return { ...s, router, calls };
   }
 
@@ -318,7 +319,7 @@ describe('NotificationRouter', () => {
 
   it('handle() re-syncs the ports with a QoS policy on a bandwidth or packet-rate rule event, and ignores other rule types', async () => {
     const { neutron, store, index, sync } = setup();
-    const router = new NotificationRouter({ sync, index, log: QUIET });
+    const router = new NotificationRouter({ sync, index, log: SILENT_LOGGER });
     neutron.qosPolicies.set('q1', { id: 'q1', rules: [{ type: 'bandwidth_limit', max_kbps: 10000, max_burst_kbps: 0, direction: 'egress' }] });
     neutron.ports.get('p1')!.qos_policy_id = 'q1';
     neutron.ports.set('p2', makePort({ id: 'p2', device_id: 'vm2', 'binding:host_id': 'host-a', fixed_ips: [{ subnet_id: 'sub-1', ip_address: '10.65.0.3' }] }));
@@ -368,7 +369,7 @@ describe('NotificationRouter', () => {
         running--;
       },
     } as unknown as DynamicSync;
-    const router = new NotificationRouter({ sync, index, log: QUIET });
+    const router = new NotificationRouter({ sync, index, log: SILENT_LOGGER });
     for (let i = 0; i < 20; i++) router.handle(note('port.update.end', { port: { id: 'p1' } }));
     await router.idle();
     assert.equal(maxRunning, 1);
@@ -384,7 +385,7 @@ describe('NotificationRouter', () => {
       notePortDeleted: (id: string) => void deleted.push(id),
       floatingIps: new FloatingIpCache(),
     } as unknown as DynamicSync;
-    const router = new NotificationRouter({ sync, index, log: QUIET });
+    const router = new NotificationRouter({ sync, index, log: SILENT_LOGGER });
     const port = (revision_number: number) => ({ port: { id: 'p1', network_id: 'n', fixed_ips: [], security_groups: [], revision_number } });
     router.queue.pause();
     router.handle(note('port.update.end', port(7)));
@@ -405,7 +406,7 @@ describe('NotificationRouter', () => {
     const { index } = setup();
     const fips = new FloatingIpCache();
     const sync = { syncPort: async () => {}, floatingIps: fips } as unknown as DynamicSync;
-    const router = new NotificationRouter({ sync, index, log: QUIET });
+    const router = new NotificationRouter({ sync, index, log: SILENT_LOGGER });
     router.queue.pause();
     fips.load(fips.mark(), []);
     router.handle(note('floatingip.create.end', { floatingip: { id: 'f1', port_id: 'pa' } }));

@@ -6,13 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SILENT_LOGGER } from '@percale/daemon';
 import { MemoryKeyValueStore, MemoryStore, type Store } from '@percale/datastore';
 import { DynamicSync } from './dynamic-sync.ts';
 import { EndpointIndex } from './endpoint-index.ts';
 import { ProjectCache } from './port-context.ts';
 import { fullScope } from './resync-result.ts';
 import { runResync } from './resync.ts';
-import { QUIET, type SyncEnv } from './sync-env.ts';
+import type { SyncEnv } from './sync-env.ts';
 import { FakeNeutron, makePort, makeSubnet } from './testing/fake-neutron.ts';
 import type { NeutronPort } from '../neutron/types.ts';
 
@@ -41,7 +42,7 @@ function world() {
     fixed_ips: [{ subnet_id: 'sub-1', ip_address: '10.65.0.2' }], security_groups: ['sg-1'],
   }));
   const store = new MemoryStore();
-  const env: SyncEnv = { store, kv: new MemoryKeyValueStore(), neutron, namespace: NS, regionString: 'no-region', qos: QOS, log: QUIET };
+  const env: SyncEnv = { store, kv: new MemoryKeyValueStore(), neutron, namespace: NS, regionString: 'no-region', qos: QOS, log: SILENT_LOGGER };
   const index = new EndpointIndex();
   const sync = new DynamicSync(env, index, new ProjectCache(neutron));
   const port = neutron.ports.get(PORT)!;

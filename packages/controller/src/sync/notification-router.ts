@@ -7,11 +7,11 @@
  * events for one object never race and a burst of them costs one sync.
  * @module
  */
+import type { Logger } from '@percale/daemon';
 import type { NeutronFloatingIp, NeutronNotification, NeutronPort, NeutronSecurityGroup } from '../neutron/types.ts';
 import type { DynamicSync } from './dynamic-sync.ts';
 import type { EndpointIndex } from './endpoint-index.ts';
 import { KeyedQueue } from './keyed-queue.ts';
-import type { SyncLog } from './sync-env.ts';
 
 type Payload = Record<string, unknown>;
 
@@ -56,7 +56,7 @@ function objectsIn(payload: Payload, kind: string): Payload[] {
 export interface NotificationRouterOptions {
   sync: DynamicSync;
   index: EndpointIndex;
-  log: SyncLog;
+  log: Logger;
   /** Syncs in flight over all objects (default 16). */
   concurrency?: number;
   /** Called after each completed sync of a key (latency measurements, tests). */
@@ -67,7 +67,7 @@ export interface NotificationRouterOptions {
 export class NotificationRouter {
   readonly #sync: DynamicSync;
   readonly #index: EndpointIndex;
-  readonly #log: SyncLog;
+  readonly #log: Logger;
   readonly #queue: KeyedQueue;
   /** Security-group rule id → its group, for rule deletes that name only the rule. */
   readonly #ruleGroups = new Map<string, string>();

@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SILENT_LOGGER } from '@percale/daemon';
 import type { Resource } from '@percale/api';
 import { MemoryKeyValueStore, MemoryStore, type Store } from '@percale/datastore';
 import { fullScope } from './resync-result.ts';
 import { runResync } from './resync.ts';
-import { QUIET, type SyncEnv } from './sync-env.ts';
+import type { SyncEnv } from './sync-env.ts';
 import { FakeNeutron, makePort, makeSubnet } from './testing/fake-neutron.ts';
 
 const QOS = {
@@ -41,7 +42,7 @@ function world(region?: string) {
   const store = new MemoryStore();
   const kv = new MemoryKeyValueStore();
   const namespace = region ? `openstack-region-${region}` : 'openstack';
-  const env: SyncEnv = { store, kv, neutron, namespace, regionString: region ? `region-${region}` : 'no-region', qos: QOS, log: QUIET };
+  const env: SyncEnv = { store, kv, neutron, namespace, regionString: region ? `region-${region}` : 'no-region', qos: QOS, log: SILENT_LOGGER };
   return { neutron, store, kv, env, namespace };
 }
 

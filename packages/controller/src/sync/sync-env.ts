@@ -4,20 +4,10 @@
  * `SyncEnv` per region; the resync, the dynamic per-object syncs and the tests share it.
  * @module
  */
+import type { Logger } from '@percale/daemon';
 import type { KeyValueStore, Store } from '@percale/datastore';
 import type { QosConfig } from '../config/index.ts';
 import type { NeutronReader } from '../neutron/types.ts';
-
-/** The structured logger the engine writes to (the application's logger fits it). */
-export interface SyncLog {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-/** Discards everything. */
-export const QUIET: SyncLog = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Everything one region's sync needs. */
 export interface SyncEnv {
@@ -30,7 +20,7 @@ export interface SyncEnv {
   regionString: string;
   /** The `[calico]` QoS options that shape `qosControls`. */
   qos: QosConfig;
-  log: SyncLog;
+  log: Logger;
   /** Test hook: the clock the engine times phases with (default performance.now). */
   now?: () => number;
 }
