@@ -1,7 +1,8 @@
 /**
  * @percale/bgp: route distribution with BIRD 2 — Node registration, the BIRD configuration
  * rendered from the datastore, the daemon that keeps BIRD's configuration current, and the
- * client of BIRD's control socket (also used by `calicoctl node status`).
+ * client of BIRD's control socket. (`calicoctl node status` has its own small client: applications
+ * do not import one another.)
  * @module
  */
 export {

@@ -4,9 +4,9 @@
  * `DDDD-text` (more follows), ` text` (continues the previous code) and ends with a line
  * `DDDD text`. Codes 0xxx are success, 8xxx run-time errors, 9xxx parse errors.
  *
- * Note for `calicoctl node status` (packages/cli/src/commands/node-status.ts): the daemon's
- * BIRD listens on `DEFAULT_BIRD_SOCKET` (/var/run/percale/bird.ctl) unless `percale bgp`
- * is given `--run-dir` or `--bird-socket`; `showProtocols()` below parses `show protocols`.
+ * `calicoctl node status` (packages/cli/src/commands/node-status.ts) speaks the same protocol
+ * with its own client, since applications do not import one another; it expects BIRD on
+ * `DEFAULT_BIRD_SOCKET` unless told otherwise, so keep the two defaults equal.
  * @module
  */
 import { connect } from 'node:net';
