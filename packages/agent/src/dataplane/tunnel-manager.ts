@@ -12,13 +12,11 @@
  * @module
  */
 import type { NftTable } from '../drivers/nftables/nft-table.ts';
+import { poolWantsVXLAN, VXLAN_DEVICE } from '../drivers/vxlan/vxlan-manager.ts';
 import type { DataplaneMessage, IPPoolInfo } from '../messages.ts';
 import type { Manager } from './manager.ts';
 import type { DataplaneOptions } from './options.ts';
 import { Priority } from './static-chains.ts';
-
-/** Felix's VXLAN device name (IPv4). */
-export const VXLAN_DEVICE = 'vxlan.calico';
 
 /** Names of the VXLAN chains and set. */
 export const TunnelNames = {
@@ -28,11 +26,6 @@ export const TunnelNames = {
   /** Underlay addresses of every host with a VTEP: the only allowed VXLAN sources. */
   sources: 'vxlan-sources4',
 } as const;
-
-/** True when `pool` asks for VXLAN (IPv4 only: IPv6 VXLAN is not implemented). */
-export function poolWantsVXLAN(pool: IPPoolInfo): boolean {
-  return pool.vxlanMode !== 'Never' && pool.vxlanMode !== '' && !pool.cidr.includes(':');
-}
 
 /** Programs the VXLAN sets and chains. */
 export class TunnelManager implements Manager {

@@ -18,6 +18,8 @@ import type { KernelRoute } from '../../shims/ip.ts';
 import { SILENT_LOG, type DriverLog } from '../routes/driver-log.ts';
 import type { VxlanFdbEntry, VxlanKernel, VxlanLink, VxlanNeighbour } from './vxlan-kernel.ts';
 
+/** Felix's VXLAN device name (IPv4). */
+export const VXLAN_DEVICE = 'vxlan.calico';
 /** Felix's protocol for the routes it programs through tunnels (and `EXCLUSIVE_ROUTE_PROTOCOL`). */
 export const VXLAN_ROUTE_PROTOCOL = 80;
 /** VXLAN over IPv4 costs 50 bytes: outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
@@ -61,8 +63,13 @@ function isIPv4(cidr: string): boolean {
   return !cidr.includes(':');
 }
 
-function poolMode(pool: IPPoolInfo): boolean {
-  return isIPv4(pool.cidr) && pool.vxlanMode !== 'Never' && pool.vxlanMode !== '';
+function asksForVXLAN(pool: IPPoolInfo): boolean {
+  return pool.vxlanMode !== 'Never' && pool.vxlanMode !== '';
+}
+
+/** True when `pool` asks for VXLAN (IPv4 only: IPv6 VXLAN is not implemented). */
+export function poolWantsVXLAN(pool: IPPoolInfo): boolean {
+  return isIPv4(pool.cidr) && asksForVXLAN(pool);
 }
 
 /** The VXLAN device, its neighbours, FDB and routes. */
@@ -86,7 +93,7 @@ export class VxlanManager {
     this.#kernel = deps.kernel;
     this.#log = deps.log ?? SILENT_LOG;
     this.#hostname = config.hostname;
-    this.#device = config.device ?? 'vxlan.calico';
+    this.#device = config.device ?? VXLAN_DEVICE;
     this.#vni = config.vni ?? 4096;
     this.#port = config.port ?? 4789;
     this.#mtu = config.mtu ?? 0;
@@ -129,7 +136,7 @@ export class VxlanManager {
 
   /** True while VXLAN is in use: forced by `VXLANEnabled`, else any IPv4 VXLAN pool. */
   get active(): boolean {
-    return this.#enabled ?? [...this.#pools.values()].some(poolMode);
+    return this.#enabled ?? [...this.#pools.values()].some(poolWantsVXLAN);
   }
 
   /** True for a main-table route this manager owns (the route table must leave it alone). */
@@ -287,7 +294,7 @@ export class VxlanManager {
   }
 
   #checkIPIP(id: string, pool: IPPoolInfo): void {
-    if (!isIPv4(pool.cidr) && pool.vxlanMode !== 'Never' && pool.vxlanMode !== '' && !this.#warned.has(`vxlan6:${id}`)) {
+    if (!isIPv4(pool.cidr) && asksForVXLAN(pool) && !this.#warned.has(`vxlan6:${id}`)) {
       this.#warned.add(`vxlan6:${id}`);
       this.#log.warn(`IP pool "${id}" (${pool.cidr}) has vxlanMode "${pool.vxlanMode}", but Percale implements VXLAN for IPv4 only (no vxlan-v6.calico): its workloads on other hosts get no routes from the agent`, { pool: id });
     }
