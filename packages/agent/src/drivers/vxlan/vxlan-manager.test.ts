@@ -21,7 +21,9 @@ class ScriptedKernel implements VxlanKernel {
   neigh: VxlanNeighbour[] = [];
   fdbEntries: VxlanFdbEntry[] = [];
   readonly written: string[] = [];
+  linkReads = 0;
   links(name?: string): Promise<VxlanLink[]> {
+    this.linkReads++;
     const all = [this.parent, ...(this.device ? [this.device] : [])];
     return Promise.resolve(name ? all.filter((l) => l.name === name) : all);
   }
@@ -88,6 +90,7 @@ describe('VxlanManager', () => {
       // CrossSubnet, same subnet: unencapsulated via the host. compute-4 has no VTEP: no route; IPIP: never.
       'ip route replace 10.65.1.6/32 via 10.0.0.3 proto 80',
     ]);
+    assert.equal(kernel.linkReads, 1, 'one read of the links finds both the device and its parent');
   });
 
   it('apply() writes nothing when the kernel already matches, and repairs what drifted', async () => {

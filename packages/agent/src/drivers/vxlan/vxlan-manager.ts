@@ -159,9 +159,12 @@ export class VxlanManager {
   }
 
   async #apply(): Promise<VxlanApplyResult> {
-    const [[device], routes] = await Promise.all([this.#kernel.links(this.#device), this.#kernel.routes()]);
-    const ours = routes.filter((r) => this.owns(r));
     const local = this.#vteps.get(this.#hostname);
+    // With the device wanted, one read of every link also finds its parent; otherwise just the device.
+    const wanted = this.active && local !== undefined;
+    const [links, routes] = await Promise.all([this.#kernel.links(wanted ? undefined : this.#device), this.#kernel.routes()]);
+    const device = links.find((l) => l.name === this.#device);
+    const ours = routes.filter((r) => this.owns(r));
     if (!this.active || local === undefined) {
       if (this.active) this.#warnOnce('no-vtep', `VXLAN is in use but Node "${this.#hostname}" has no IPv4 address and ipv4VXLANTunnelAddr yet; ${this.#device} is not programmed`);
       const lines = ours.filter((r) => r.dev !== this.#device).map((r) => `route del ${r.dst}${r.dev ? ` dev ${r.dev}` : ''} proto ${VXLAN_ROUTE_PROTOCOL}`);
@@ -170,7 +173,6 @@ export class VxlanManager {
     }
     this.#warned.delete('no-vtep');
 
-    const links = await this.#kernel.links();
     const parent = links.find((l) => l.name !== this.#device && l.addrs.some((a) => a.split('/')[0] === local.parentDeviceIP));
     if (parent === undefined) {
       this.#warnOnce('no-parent', `VXLAN: no interface holds this host's address "${local.parentDeviceIP}" (Node "${this.#hostname}" spec.bgp.ipv4Address); ${this.#device} is not programmed`);
