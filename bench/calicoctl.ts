@@ -19,7 +19,7 @@ import { Etcd3 } from 'etcd3';
 
 import { encodeResource, type Resource } from '@percale/api';
 import { RESOURCE_PREFIX, keyFor, startLocalEtcd } from '@percale/datastore';
-import { prng } from './_prng.ts';
+import { prng, prngUuid } from './_prng.ts';
 
 const args = process.argv.slice(2);
 const REPS = Number(args[args.indexOf('--reps') + 1]) || 5;
@@ -34,10 +34,7 @@ const calicoctlSrc = path.join(root, 'packages/cli/src/calicoctl.ts');
 const work = mkdtempSync(path.join(os.tmpdir(), 'percale-bench-calicoctl-'));
 
 const random = prng(20261121);
-const uuid = () => {
-  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
-};
+const uuid = () => prngUuid(random);
 
 // ---- populations -------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import { Bench } from 'tinybench';
 
 import { parseSelector, type Labels, type Selector } from '@percale/api';
 import { machineInfo } from './_machine.ts';
-import { prng } from './_prng.ts';
+import { prng, prngUuid } from './_prng.ts';
 
 // Each benchmark iteration processes a batch, because one match takes tens of nanoseconds:
 // timing single calls would mostly measure the timer. Reported figures are per operation.
@@ -24,10 +24,7 @@ const PROJECTS = 20;
 const random = prng(20260821);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
-function uuid(): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
-}
+const uuid = () => prngUuid(random);
 
 const SG_PREFIX = 'sg.projectcalico.org/openstack-';
 const SG_NAME_PREFIX = 'sg-name.projectcalico.org/openstack-';
