@@ -48,11 +48,21 @@ function formatIPv4(n: number): string {
   return `${Math.floor(n / 16777216)}.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`;
 }
 
+/** True for a `vxlanMode` that turns VXLAN on (anything but `Never` or unset). */
+export function vxlanModeOn(mode: unknown): boolean {
+  return typeof mode === 'string' && mode !== 'Never' && mode !== '';
+}
+
+/** True for a pool tunnel addresses may come from: enabled, with VXLAN on. */
+export function isTunnelPool(pool: TunnelPool): boolean {
+  return !pool.disabled && vxlanModeOn(pool.vxlanMode);
+}
+
 /** Enabled IPv4 pools with VXLAN, sorted by name. */
 function vxlanPools(pools: readonly TunnelPool[]): { name: string; network: number; prefix: number }[] {
   const out: { name: string; network: number; prefix: number }[] = [];
   for (const p of pools) {
-    if (p.disabled || p.vxlanMode === 'Never' || p.vxlanMode === '') continue;
+    if (!isTunnelPool(p)) continue;
     const c = parseIPv4Cidr(p.cidr);
     if (c === undefined) continue;
     out.push({ name: p.name, network: ipv4Network(c[0], c[1]), prefix: c[1] });

@@ -12,7 +12,7 @@ import type { Resource } from '@percale/api';
 import { isNotFound, isRevisionConflict, type Store, type WatchEvent } from '@percale/datastore';
 
 import { vtepMACForNode } from '../calc/tunnel-route-resolver.ts';
-import { chooseTunnelAddress, type TunnelPool } from './choose-tunnel-address.ts';
+import { chooseTunnelAddress, isTunnelPool, vxlanModeOn, type TunnelPool } from './choose-tunnel-address.ts';
 
 /** Logging seam. */
 export interface AllocatorLog {
@@ -81,7 +81,7 @@ export class TunnelAddressAllocator {
     const spec = event.type === 'DELETED' ? {} : specOf(event.resource);
     let relevant = false;
     if (r.kind === 'IPPool') {
-      const vxlan = typeof spec.vxlanMode === 'string' && spec.vxlanMode !== 'Never' && spec.vxlanMode !== '';
+      const vxlan = vxlanModeOn(spec.vxlanMode);
       relevant = vxlan || this.#vxlanPools.has(r.metadata.name!);
       if (vxlan) this.#vxlanPools.add(r.metadata.name!);
       else this.#vxlanPools.delete(r.metadata.name!);
@@ -165,7 +165,7 @@ export class TunnelAddressAllocator {
       const s = specOf(p);
       return { name: p.metadata.name!, cidr: String(s.cidr ?? ''), vxlanMode: typeof s.vxlanMode === 'string' ? s.vxlanMode : 'Never', disabled: s.disabled === true };
     });
-    if (current === undefined && !pools.some((p) => p.vxlanMode !== 'Never' && p.vxlanMode !== '' && !p.disabled)) return true;
+    if (current === undefined && !pools.some(isTunnelPool)) return true;
     const otherNodes = new Map<string, string>();
     for (const n of (await this.#store.list({ kind: 'Node' })).items) {
       const addr = specOf(n).ipv4VXLANTunnelAddr;
