@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client, EtcdStore, isUnavailable } from '@percale/datastore';
 import { createLogger, parseSeverity, type Logger } from '@percale/daemon';
-import { BirdControl, DEFAULT_BIRD_SOCKET } from './bird/bird-control.ts';
+import { BirdControl } from './bird/bird-control.ts';
 import { BirdSupervisor } from './bird/bird-supervisor.ts';
 import { checkBirdConfig } from './bird/check-bird-config.ts';
 import { BgpDaemon, type BgpSnapshot, type BirdPort } from './daemon/bgp-daemon.ts';
@@ -148,7 +148,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   const { nodeName } = settings;
   const managed = args.birdSocket === undefined;
-  const socketPath = args.birdSocket ?? (args.runDir === DEFAULT_RUN_DIR ? DEFAULT_BIRD_SOCKET : join(args.runDir, 'bird.ctl'));
+  const socketPath = args.birdSocket ?? join(args.runDir, 'bird.ctl');
   const statusPath = args.statusFile ?? join(args.runDir, 'bgp-status.json');
   log.info('Percale BGP daemon starting', {
     pid: process.pid, node: nodeName, nodeNameFrom: settings.sources.nodeName, etcd: settings.etcd.endpoints.join(','),
