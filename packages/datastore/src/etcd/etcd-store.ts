@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describeKey, type Resource, type ResourceKey } from '@percale/api';
-import { CompareResult, CompareTarget, Etcd3, type IKeyValue, type IOptions } from 'etcd3';
+import { CompareResult, CompareTarget, Etcd3, type ICompare, type IKeyValue, type IOptions } from 'etcd3';
 import {
   changeToEvent,
   checkRevision,
@@ -82,6 +82,13 @@ export type BatchWrite =
 
 /** Per op of a batch: applied (with the revision of the write), or its condition did not hold. */
 export type BatchWriteOutcome = { ok: true; revision: string } | { ok: false };
+
+/** The compare of a conditional write: the key is at `modRevision`, or does not exist when undefined. */
+function atRevision(key: Buffer, modRevision: string | undefined): ICompare {
+  return modRevision === undefined
+    ? { key, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 }
+    : { key, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: modRevision };
+}
 
 /** etcd's Range for "every key starting with `prefix`": the end is the prefix plus one. */
 export function prefixRangeEnd(prefix: Buffer): Buffer {
@@ -234,7 +241,7 @@ export class EtcdStore implements Store {
     const res = await this.#call({ action: `create ${describeKey(key)}` }, (deadline) =>
       this.#client.kv.txn(
         {
-          compare: [{ key: k, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 }],
+          compare: [atRevision(k, undefined)],
           success: [{ request_put: { key: k, value: Buffer.from(value), ...(lease && { lease }) } }],
           failure: [{ request_range: { key: k } }],
         },
@@ -255,7 +262,7 @@ export class EtcdStore implements Store {
     const res = await this.#call({ action: `update ${describeKey(key)}` }, (deadline) =>
       this.#client.kv.txn(
         {
-          compare: [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expected }],
+          compare: [atRevision(k, expected)],
           success: [{ request_put: { key: k, value: Buffer.from(value), ...(lease && { lease }) } }],
           failure: [{ request_range: { key: k } }],
         },
@@ -290,9 +297,7 @@ export class EtcdStore implements Store {
     let current = (await this.#call({ action }, (deadline) => this.#client.kv.range({ key: k }, { deadline }))).kvs[0];
     for (let attempt = 1; ; attempt++) {
       const value = encodeForStorage(keepCreationMetadata(resource, current?.value.toString()));
-      const compare = current
-        ? { key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: current.mod_revision }
-        : { key: k, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 };
+      const compare = atRevision(k, current?.mod_revision);
       const res = await this.#call({ action }, (deadline) =>
         this.#client.kv.txn({ compare: [compare], success: [put(value)], failure: [{ request_range: { key: k } }] }, { deadline }),
       );
@@ -315,7 +320,7 @@ export class EtcdStore implements Store {
         const k = Buffer.from(keyFor(op.key));
         return {
           key: k.toString(),
-          compare: { key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: checkRevision(op.resourceVersion) },
+          compare: atRevision(k, checkRevision(op.resourceVersion)),
           request: { request_delete_range: { key: k } },
         };
       }
@@ -324,9 +329,7 @@ export class EtcdStore implements Store {
       const value = encodeForStorage(op.op === 'create' ? withCreationMetadata(op.resource) : op.resource);
       return {
         key: k.toString(),
-        compare: expected === undefined
-          ? { key: k, target: CompareTarget.Version, result: CompareResult.Equal, version: 0 }
-          : { key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expected },
+        compare: atRevision(k, expected),
         request: { request_put: { key: k, value: Buffer.from(value) } },
       };
     });
@@ -362,7 +365,7 @@ export class EtcdStore implements Store {
       const res = await this.#call({ action }, (deadline) =>
         this.#client.kv.txn(
           {
-            compare: [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expected }],
+            compare: [atRevision(k, expected)],
             success: [{ request_delete_range: { key: k, prev_kv: true } }],
             failure: [{ request_range: { key: k } }],
           },
