@@ -31,14 +31,27 @@ export async function labAvailable(): Promise<boolean> {
   }
 }
 
-/** Polls `check` every 50 ms until it holds; returns the elapsed milliseconds. */
-export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<number> {
+/** Thrown by an `until` check to stop waiting at once (e.g. the awaited process died). */
+export class WaitAborted extends Error {
+  readonly code = 'NEUTRON_LAB_WAIT_ABORTED';
+}
+
+/**
+ * Polls `check` every `everyMs` until it holds; returns the elapsed milliseconds, throws naming
+ * `what` after `timeoutMs`. A check that throws counts as "not yet", except `WaitAborted`, which
+ * ends the wait.
+ */
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000, everyMs = 50): Promise<number> {
   const start = Date.now();
-  while (!(await check().catch(() => false))) {
+  for (;;) {
+    const ok = await Promise.resolve().then(check).catch((err: unknown) => {
+      if (err instanceof WaitAborted) throw err;
+      return false;
+    });
+    if (ok) return Date.now() - start;
     if (Date.now() - start > timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(50);
+    await delay(everyMs);
   }
-  return Date.now() - start;
 }
 
 /** A VM: its namespace, its address and the tap on its host. */

@@ -28,6 +28,7 @@ import { freePort, startLocalEtcd, type LocalEtcd } from '@percale/datastore';
 import type {
   NeutronFloatingIp, NeutronNetwork, NeutronPort, NeutronSecurityGroup, NeutronSecurityGroupRule, NeutronSubnet,
 } from '../../packages/controller/src/neutron/types.ts';
+import { until, WaitAborted } from './netns-lab.ts';
 
 const exec = promisify(execFile);
 
@@ -109,26 +110,12 @@ export async function neutronLabUnavailable(): Promise<string | undefined> {
   return undefined;
 }
 
-/** Thrown by a `waitUntil` check to stop waiting at once (the awaited process died). */
-export class WaitAborted extends Error {
-  readonly code = 'NEUTRON_LAB_WAIT_ABORTED';
-}
+/** Thrown by a `waitUntil` check to stop waiting at once (the netns lab's class). */
+export { WaitAborted };
 
-/**
- * Polls `check` every `everyMs` until it holds; throws naming `what` after `timeoutMs`. A check
- * that throws counts as "not yet", except `WaitAborted`, which ends the wait.
- */
-export async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<number> {
-  const start = Date.now();
-  for (;;) {
-    const ok = await Promise.resolve().then(check).catch((err: unknown) => {
-      if (err instanceof WaitAborted) throw err;
-      return false;
-    });
-    if (ok) return Date.now() - start;
-    if (Date.now() - start > timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(everyMs);
-  }
+/** The netns lab's `until` with the Neutron lab's defaults: a timeout always given, a 100 ms poll. */
+export function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<number> {
+  return until(what, check, timeoutMs, everyMs);
 }
 
 /** A process the lab started, in its own process group so its children go with it. */
