@@ -109,6 +109,11 @@ function claim(owners: Map<string, string | Set<string>>, ip: string, key: strin
   } else o.add(key);
 }
 
+/** The endpoint whose address it is: the only claimant, or the smallest key. */
+function ownerOf(o: string | ReadonlySet<string>): string {
+  return typeof o === 'string' ? o : [...o].sort()[0]!;
+}
+
 function routeText(r: RemoteWorkloadRoute): string {
   return `${r.dstNode}|${r.dstNodeIP ?? ''}|${r.encap}|${r.sameSubnet}`;
 }
@@ -239,7 +244,7 @@ export class TunnelRouteResolver {
     } else {
       if (this.#dirtyNodes.size > 0) {
         for (const [ip, o] of this.#owners) {
-          const value = this.#endpoints.get(typeof o === 'string' ? o : [...o].sort()[0]!);
+          const value = this.#endpoints.get(ownerOf(o));
           if (value !== undefined && this.#dirtyNodes.has(value.slice(0, value.indexOf('\0')))) this.#recompute(ip);
         }
       }
@@ -316,8 +321,7 @@ export class TunnelRouteResolver {
   #routeFor(ip: string): RemoteWorkloadRoute | undefined {
     const owners = this.#owners?.get(ip);
     if (owners === undefined) return undefined;
-    const key = typeof owners === 'string' ? owners : [...owners].sort()[0]!;
-    const value = this.#endpoints.get(key);
+    const value = this.#endpoints.get(ownerOf(owners));
     const node = value?.slice(0, value.indexOf('\0'));
     if (node === undefined || node === this.#hostname) return undefined;
     const address = ipv4ToNumber(ip)!;
