@@ -258,6 +258,7 @@ describe('NotificationRouter', () => {
       syncSubnet: async (id: string) => void calls.push(`subnet:${id}`),
       syncSecurityGroup: async (id: string) => void calls.push(`sg:${id}`),
       notePortDeleted: (id: string) => void calls.push(`deleted:${id}`),
+      invalidate: () => {},
       floatingIps: new FloatingIpCache(),
     } as unknown as DynamicSync;
     const router = new NotificationRouter({ sync, index: s.index, log: SILENT_LOGGER });

@@ -135,7 +135,7 @@ export class NotificationRouter {
     const p = n.payload;
     // Whatever changed must be read again by the syncs that follow.
     if (resource === 'network' || resource === 'subnet' || resource === 'security_group') {
-      for (const id of idsIn(p, resource)) this.#sync.invalidate?.(resource, id);
+      for (const id of idsIn(p, resource)) this.#sync.invalidate(resource, id);
     }
     switch (resource) {
       case 'port':
@@ -195,7 +195,7 @@ export class NotificationRouter {
 
   #routeRule(p: Payload): void {
     const groups = new Set<string>();
-    const drop = (g: string) => this.#sync.invalidate?.('security_group', g);
+    const drop = (g: string) => this.#sync.invalidate('security_group', g);
     for (const rule of objectsIn(p, 'security_group_rule')) {
       if (typeof rule.security_group_id === 'string') {
         groups.add(rule.security_group_id);
