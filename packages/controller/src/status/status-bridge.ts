@@ -165,7 +165,7 @@ export class StatusBridge {
         if (signal.aborted) break;
         healthy = await this.#watch(revision, signal);
       } catch (err) {
-        this.#log.warn(`Failed to read Felix status under ${this.#prefix}; retrying in ${backoff / 1000} s`, { error: describe(err) });
+        this.#log.warn(`Failed to read Felix status under ${this.#prefix}; retrying in ${backoff / 1000} s`, { error: err });
       }
       if (signal.aborted) break;
       if (healthy) backoff = RESTART_BACKOFF_MS.initial;
@@ -220,7 +220,7 @@ export class StatusBridge {
         else this.#onDelete(event.key);
       },
       onError: (error) => {
-        this.#log.warn('The Felix status watch failed; restarting it from a new snapshot', { prefix: this.#prefix, error: describe(error) });
+        this.#log.warn('The Felix status watch failed; restarting it from a new snapshot', { prefix: this.#prefix, error });
         settle();
       },
     });
@@ -273,7 +273,7 @@ export class StatusBridge {
         this.#heartbeatFailures++;
         // Forget the revision so that the next snapshot (or Felix's next heartbeat) reports it again.
         if (this.#reportedRevision.get(host) === entry.modRevision) this.#reportedRevision.delete(host);
-        this.#log.warn(`Failed to report the agent state of host ${host} to Neutron`, { error: describe(err) });
+        this.#log.warn(`Failed to report the agent state of host ${host} to Neutron`, { error: err });
       },
     );
     this.#heartbeatsInFlight.add(sent);
@@ -329,7 +329,7 @@ export class StatusBridge {
     try {
       await this.#kv.put(this.#roundTripKey, String(performance.now() / 1000));
     } catch (err) {
-      this.#log.debug('Failed to write the round-trip check key', { key: this.#roundTripKey, error: describe(err) });
+      this.#log.debug('Failed to write the round-trip check key', { key: this.#roundTripKey, error: err });
     }
   }
 }
@@ -353,8 +353,4 @@ export function parseStatusTime(text: string): number | undefined {
   const iso = text.replace(' ', 'T').toUpperCase();
   const ms = Date.parse(match.groups?.zone ? iso : `${iso}Z`);
   return Number.isNaN(ms) ? undefined : ms;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
