@@ -160,8 +160,3 @@ export function supernet(cidr: Cidr, len: number): Cidr {
 export function isCatchAll(cidr: Cidr): boolean {
   return cidr.len === 0;
 }
-
-/** The full prefix length of a family (32 or 128). */
-export function familyWidth(family: 4 | 6): number {
-  return width(family);
-}

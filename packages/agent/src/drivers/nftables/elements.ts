@@ -24,12 +24,6 @@ export function ifnameElement(name: string): string {
   return `"${name}"`;
 }
 
-/** Element text of an address or CIDR (bare address for a full-length prefix). */
-export function netElement(text: string): string | undefined {
-  const c = parseCidr(text);
-  return c ? formatCidr(c) : undefined;
-}
-
 /** Element text of a concatenation. */
 export function concatElement(...parts: readonly string[]): string {
   return parts.join(' . ');
