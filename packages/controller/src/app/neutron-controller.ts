@@ -138,6 +138,11 @@ export class NeutronController {
   requestResync(reason: string): void {
     if (!this.#term) return;
     this.#o.log.info('Full resync requested', { reason });
+    this.#wantResync();
+  }
+
+  /** Marks a full resync as wanted and starts the resync loop unless it runs (it then picks the mark up). */
+  #wantResync(): void {
     this.#resyncWanted = true;
     this.#resyncing ??= this.#resyncLoop().finally(() => (this.#resyncing = undefined));
   }
@@ -184,8 +189,7 @@ export class NeutronController {
     }
     if (this.#term !== term) return;
     if (this.#o.startupResync === 'always') {
-      this.#resyncWanted = true;
-      this.#resyncing ??= this.#resyncLoop().finally(() => (this.#resyncing = undefined));
+      this.#wantResync();
     } else {
       router.queue.resume();
     }
