@@ -284,7 +284,8 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
             // The syncer sends each resource's arrival and departure once (resyncs send only
             // differences), so counting ADDED and DELETED keeps the cluster totals exact.
             if (event.type !== 'MODIFIED') clusterCounts.set(r.kind, (clusterCounts.get(r.kind) ?? 0) + (event.type === 'ADDED' ? 1 : -1));
-            if (configKinds.has(r.kind)) {
+            // Of the Nodes only this host's carries configuration: other hosts' writes cost nothing here.
+            if (configKinds.has(r.kind) && (r.kind !== 'Node' || r.metadata.name === hostname)) {
               const key = `${r.kind}/${r.metadata.name}`;
               if (event.type === 'DELETED') configResources.delete(key);
               else configResources.set(key, event.resource);
