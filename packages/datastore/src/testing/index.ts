@@ -5,4 +5,4 @@
  */
 export { runStoreConformance, type StoreConformanceOptions } from './store-conformance.ts';
 export { WatchRecorder, describeEvent } from './watch-recorder.ts';
-export { runKeyValueConformance, KeyValueWatchRecorder, describeKeyValueEvent, type KeyValueConformanceHarness } from './kv-store-conformance.ts';
+export { runKeyValueConformance, type KeyValueConformanceHarness } from './kv-store-conformance.ts';

@@ -21,7 +21,7 @@ export interface KeyValueConformanceHarness {
 }
 
 /** Records what a `KeyValueStore.watch()` delivers, with a deadline-bounded wait. */
-export class KeyValueWatchRecorder {
+class KeyValueWatchRecorder {
   readonly events: KeyValueEvent[] = [];
   readonly errors: Error[] = [];
   readonly #watch: { stop(): Promise<void> };
@@ -49,7 +49,7 @@ export class KeyValueWatchRecorder {
 }
 
 /** `PUT key=value` / `DELETE key`, for compact assertions. */
-export function describeKeyValueEvent(event: KeyValueEvent): string {
+function describeKeyValueEvent(event: KeyValueEvent): string {
   return event.type === 'PUT' ? `PUT ${event.entry.key}=${event.entry.value}` : `DELETE ${event.key}`;
 }
 
