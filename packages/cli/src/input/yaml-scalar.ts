@@ -62,16 +62,6 @@ function isTimestamp(s: string): boolean {
   return Number(h) < 24 && Number(mi) < 60 && Number(sec) < 60;
 }
 
-/**
- * The type a plain scalar resolves to, without building its value: the YAML writer asks
- * this for every string it writes.
- */
-export function plainScalarTag(s: string): ScalarTag {
-  const h = s === '' ? 'M' : hint(s[0]!);
-  if (h === undefined) return 'str';
-  return resolvePlainScalar(s).tag;
-}
-
 /** Resolves a plain (unquoted, untagged) scalar exactly as go-yaml v2 does. */
 export function resolvePlainScalar(s: string): ResolvedScalar {
   const h = s === '' ? 'M' : hint(s[0]!);

@@ -5,7 +5,7 @@
  * and libyaml's folding of long scalars at column 80.
  * @module
  */
-import { formatGoFloat, plainScalarTag } from '../input/yaml-scalar.ts';
+import { formatGoFloat, resolvePlainScalar } from '../input/yaml-scalar.ts';
 
 const BEST_WIDTH = 80;
 const INDENT = 2;
@@ -230,7 +230,7 @@ const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 // go-yaml's encoder: plain when the text reads back as the same string, otherwise double quotes.
 function requestedStyle(s: string): 'plain' | 'double' | 'literal' {
   if (s.includes('\n')) return 'literal';
-  return plainScalarTag(s) === 'str' && !(s.includes(':') && BASE60_FLOAT.test(s)) ? 'plain' : 'double';
+  return resolvePlainScalar(s).tag === 'str' && !(s.includes(':') && BASE60_FLOAT.test(s)) ? 'plain' : 'double';
 }
 
 const SPACES: string[] = [];
