@@ -14,10 +14,9 @@ import { mergeClusterInformation } from '../translate/merge-cluster-information.
 import { mergeFelixConfiguration } from '../translate/merge-felix-configuration.ts';
 import { qosPolicyIdForPort } from '../translate/qos-controls.ts';
 import { buildSecurityGroupPolicy } from '../translate/security-group-policy.ts';
-import { subnetKey, subnetPrefix as translateSubnetPrefix } from '../translate/subnet-record.ts';
-import { subnetRecord } from '../translate/subnet-record.ts';
+import { subnetKey, subnetPrefix as translateSubnetPrefix, subnetRecord } from '../translate/subnet-record.ts';
 import { buildWorkloadEndpoint } from '../translate/workload-endpoint.ts';
-import type { PortContext } from './port-context.ts';
+import { projectIdOf, type PortContext } from './port-context.ts';
 import type { SyncEnv } from './sync-env.ts';
 
 export { isEndpointPort, NETWORK_ID_ANNOTATION, SG_LABEL_PREFIX };
@@ -46,7 +45,7 @@ export function portIdSuffix(portId: string): string {
 
 /** The WorkloadEndpoint `port` should have at `host`. */
 export function buildEndpoint(port: NeutronPort, host: string, ctx: PortContext, env: Pick<SyncEnv, 'namespace' | 'qos'>): Resource {
-  const projectId = port.project_id ?? port.tenant_id;
+  const projectId = projectIdOf(port);
   const qosId = qosPolicyIdForPort(port);
   const project = projectId === undefined ? undefined : ctx.projects.get(projectId);
   const network = ctx.networks.get(port.network_id);
