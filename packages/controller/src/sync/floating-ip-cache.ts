@@ -7,6 +7,7 @@
  * @module
  */
 import type { NeutronFloatingIp } from '../neutron/types.ts';
+import { floatingIpsByPort } from './port-context.ts';
 
 /** Floating IPs by port, with invalidation that beats reads already in flight. */
 export class FloatingIpCache {
@@ -33,8 +34,7 @@ export class FloatingIpCache {
   /** Replaces everything with a full list of the region's floating IPs read since `seq`. */
   load(seq: number, fips: readonly NeutronFloatingIp[]): void {
     if (seq < this.#allInvalidatedAt) return;
-    const byPort = new Map<string, NeutronFloatingIp[]>();
-    for (const f of fips) if (f.port_id) byPort.set(f.port_id, [...(byPort.get(f.port_id) ?? []), f]);
+    const byPort = floatingIpsByPort(fips);
     for (const [port, e] of this.#entries) if (e.seq < seq && !byPort.has(port)) this.#entries.delete(port);
     for (const [port, list] of byPort) this.store(seq, port, list);
     // Invalidations older than the load are settled by it.
