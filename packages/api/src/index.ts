@@ -25,5 +25,4 @@ export {
 export { canonicalCIDR, ipPoolsOverlap, ipPoolCidrChangeAllowed } from './resources/ip-pool-cidr.ts';
 export { inetNtop6 } from './ip/inet-ntop6.ts';
 export { FELIX_FIELDS, type FelixFieldFact } from './resources/felix-configuration-fields.ts';
-export { DEFAULT_BLOCK_SIZE, DEFAULT_ALLOWED_USES } from './resources/ip-pool.ts';
 export { peerAddress } from './resources/infrastructure-checks.ts';

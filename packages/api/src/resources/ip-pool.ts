@@ -17,10 +17,10 @@ import type { Report } from '../schema/types.ts';
 import type { Resource } from './types.ts';
 
 /** Block size a pool gets when none is set, by IP version. */
-export const DEFAULT_BLOCK_SIZE = { 4: 26, 6: 122 } as const;
+const DEFAULT_BLOCK_SIZE = { 4: 26, 6: 122 } as const;
 
 /** Allowed uses a pool gets when none are set. */
-export const DEFAULT_ALLOWED_USES: readonly string[] = ['Workload', 'Tunnel'];
+const DEFAULT_ALLOWED_USES: readonly string[] = ['Workload', 'Tunnel'];
 
 const encapMode = enumOf(['Never', 'Always', 'CrossSubnet']);
 
