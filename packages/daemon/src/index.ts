@@ -3,5 +3,5 @@
  * share so that they behave as one: Felix's log line format and felix.cfg's reader.
  * @module
  */
-export { createLogger, formatLogLine, parseSeverity, SILENT_LOGGER, type Logger, type LoggerOptions, type Severity } from './logging/logger.ts';
+export { createLogger, parseSeverity, SILENT_LOGGER, type Logger, type LoggerOptions, type Severity } from './logging/logger.ts';
 export { parseFelixCfg, FelixCfgSyntaxError, type FelixCfgEntry } from './felix-cfg/felix-cfg.ts';
