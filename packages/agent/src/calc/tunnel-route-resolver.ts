@@ -8,6 +8,7 @@
  */
 import type { RemoteWorkloadRoute, VTEP } from '../messages.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { ipv4Network, ipv4ToNumber, parseIPv4Cidr } from './ipv4-number.ts';
 import { sha1 } from './sha1.ts';
 import type { Update } from './update.ts';
 
@@ -35,35 +36,6 @@ interface PoolInfo {
   prefix: number;
   encap: 'vxlan' | 'ipip' | undefined;
   crossSubnet: boolean;
-}
-
-const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** An IPv4 address as an unsigned 32-bit number, or undefined. */
-export function ipv4ToNumber(text: string): number | undefined {
-  const m = V4.exec(text);
-  if (!m) return undefined;
-  let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255 || (m[i]!.length > 1 && m[i]!.startsWith('0'))) return undefined;
-    n = n * 256 + octet;
-  }
-  return n;
-}
-
-/** The network number of `address` under a prefix of `len` bits. */
-export function ipv4Network(address: number, len: number): number {
-  return len === 0 ? 0 : address - (address % 2 ** (32 - len));
-}
-
-/** Parses `a.b.c.d/len` (or a bare address, as /32) into [address, len]. */
-export function parseIPv4Cidr(text: string): [number, number] | undefined {
-  const slash = text.indexOf('/');
-  const address = ipv4ToNumber(slash < 0 ? text : text.slice(0, slash));
-  const len = slash < 0 ? 32 : Number(text.slice(slash + 1));
-  if (address === undefined || !Number.isInteger(len) || len < 0 || len > 32 || (slash >= 0 && !/^\d{1,2}$/.test(text.slice(slash + 1)))) return undefined;
-  return [address, len];
 }
 
 /**

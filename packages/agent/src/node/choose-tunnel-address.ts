@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import { ipv4Network, ipv4ToNumber, parseIPv4Cidr } from '../calc/tunnel-route-resolver.ts';
+import { formatIPv4, ipv4Network, ipv4ToNumber, parseIPv4Cidr } from '../calc/ipv4-number.ts';
 
 /** An IP pool as the choice needs it. */
 export interface TunnelPool {
@@ -42,10 +42,6 @@ export interface TunnelAddressInput {
 export interface TunnelAddressChoice {
   address: string | undefined;
   reason: 'kept' | 'chosen' | 'no-vxlan-pool' | 'pools-full';
-}
-
-function formatIPv4(n: number): string {
-  return `${Math.floor(n / 16777216)}.${Math.floor(n / 65536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}`;
 }
 
 /** True for a `vxlanMode` that turns VXLAN on (anything but `Never` or unset). */
