@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Resource } from '@percale/api';
 import { MemoryStore, type Store } from '@percale/datastore';
-import { casMany, forEachLimited, type BatchOutcome, type CasOp } from './cas-writer.ts';
+import { casMany, forEachLimited, getIfExists, type BatchOutcome, type CasOp } from './cas-writer.ts';
 
 const wep = (name: string): Resource => ({ apiVersion: 'projectcalico.org/v3', kind: 'WorkloadEndpoint', metadata: { name, namespace: 'openstack' }, spec: { node: 'h' } });
 
@@ -46,6 +46,18 @@ describe('casMany()', () => {
     const store = new MemoryStore();
     store.create = () => Promise.reject(Object.assign(new Error('etcd is down'), { code: 'DATASTORE_UNAVAILABLE' }));
     await assert.rejects(casMany(store, [{ op: 'create', resource: wep('x') }]), /etcd is down/);
+  });
+});
+
+describe('getIfExists()', () => {
+  it('getIfExists() resolves the stored resource, undefined for a missing key, and rejects on other errors', async () => {
+    const store = new MemoryStore();
+    const stored = await store.create(wep('a'));
+    const key = (name: string) => ({ kind: 'WorkloadEndpoint', namespace: 'openstack', name });
+    assert.equal((await getIfExists(store, key('a')))?.metadata.resourceVersion, stored.metadata.resourceVersion);
+    assert.equal(await getIfExists(store, key('missing')), undefined);
+    store.get = () => Promise.reject(Object.assign(new Error('etcd is down'), { code: 'DATASTORE_UNAVAILABLE' }));
+    await assert.rejects(getIfExists(store, key('a')), /etcd is down/);
   });
 });
 

@@ -2,7 +2,8 @@
  * Compare-and-swap writes of many resources at once, for the resync: create-only puts,
  * `MOD ==` updates and deletes, each reporting whether its condition held. Uses the store's
  * batched transaction when it has one (one etcd txn carries up to 100 writes) and otherwise
- * keeps a bounded number of single CAS calls in flight.
+ * keeps a bounded number of single CAS calls in flight. Also the read a CAS starts from
+ * (`getIfExists`), shared by the resync and the dynamic syncs.
  * @module
  */
 import type { Resource, ResourceKey } from '@percale/api';
@@ -34,6 +35,16 @@ const BATCH_CONCURRENCY = 4;
 
 function hasBatch(store: Store): store is Store & BatchingStore {
   return typeof (store as Partial<BatchingStore>).writeBatch === 'function';
+}
+
+/** The stored resource at `key`, or undefined when there is none (its revision is what a later CAS compares). */
+export async function getIfExists(store: Store, key: ResourceKey): Promise<Resource | undefined> {
+  try {
+    return await store.get(key);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 /**

@@ -8,8 +8,7 @@
  * @module
  */
 import type { Resource } from '@percale/api';
-import { isNotFound } from '@percale/datastore';
-import { casOne } from './cas-writer.ts';
+import { casOne, getIfExists } from './cas-writer.ts';
 import { buildEndpoint, buildLiveMigrationFor, buildPolicy, endpointNameFor, isEndpointPort, POLICY_PREFIX, subnetEntry, subnetPrefix } from './desired.ts';
 import type { EndpointIndex } from './endpoint-index.ts';
 import { FloatingIpCache } from './floating-ip-cache.ts';
@@ -364,13 +363,8 @@ export class DynamicSync {
     return 'gave-up';
   }
 
-  async #get(key: { kind: string; namespace: string; name: string }): Promise<Resource | undefined> {
-    try {
-      return await this.#env.store.get(key);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  #get(key: { kind: string; namespace: string; name: string }): Promise<Resource | undefined> {
+    return getIfExists(this.#env.store, key);
   }
 }
 

@@ -10,7 +10,7 @@ import type { Resource } from '@percale/api';
 import { isAlreadyExists, isCompacted, isNotFound, isRevisionConflict, type KeyValueEntry } from '@percale/datastore';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NeutronPort, NeutronSecurityGroup, NeutronSubnet, NeutronFloatingIp } from '../neutron/types.ts';
-import { casMany, forEachLimited, type CasOp } from './cas-writer.ts';
+import { casMany, forEachLimited, getIfExists, type CasOp } from './cas-writer.ts';
 import {
   buildEndpoint,
   buildLiveMigrationFor,
@@ -259,12 +259,8 @@ async function resyncPolicies(env: SyncEnv, ids: Set<string> | undefined, now: (
     for (const r of items) if (r.metadata.name?.startsWith(POLICY_PREFIX)) inEtcd.set(r.metadata.name, r);
   } else {
     await forEachLimited([...ids], READ_CONCURRENCY, async (id) => {
-      try {
-        const r = await env.store.get({ kind: 'NetworkPolicy', namespace: env.namespace, name: POLICY_PREFIX + id });
-        inEtcd.set(r.metadata.name!, r);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      const r = await getIfExists(env.store, { kind: 'NetworkPolicy', namespace: env.namespace, name: POLICY_PREFIX + id });
+      if (r) inEtcd.set(r.metadata.name!, r);
     });
   }
   s.etcd_read_ms = clock.lap();
@@ -482,12 +478,7 @@ async function provideFelixConfig(env: SyncEnv, now: () => number): Promise<Plai
 async function mergeGlobal(env: SyncEnv, kind: string, change: (spec: Record<string, unknown> | undefined) => Record<string, unknown> | undefined): Promise<void> {
   const key = { kind, name: 'default' };
   for (let attempt = 1; ; attempt++) {
-    let stored: Resource | undefined;
-    try {
-      stored = await env.store.get(key);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    const stored = await getIfExists(env.store, key);
     const spec = change(stored?.spec);
     if (spec === undefined) return;
     try {
