@@ -11,7 +11,7 @@ import { StatusBridge } from '../status/status-bridge.ts';
 import type { SyncEnv } from '../sync/sync-env.ts';
 import type { StatusReporter } from './neutron-controller.ts';
 
-/** Builds an agent RPC client for `[DEFAULT] transport_url` (B1's OsloRpcClient in production). */
+/** Builds an agent RPC client for `[DEFAULT] transport_url` (OsloRpcClient in production). */
 export type RpcFactory = (config: ControllerConfig, log: Logger) => NeutronAgentRpc;
 
 /**
@@ -22,7 +22,7 @@ export function createStatusParts(
   config: ControllerConfig,
   env: SyncEnv,
   log: Logger,
-  rpcFactory: RpcFactory | undefined = undefined,
+  rpcFactory?: RpcFactory,
 ): (() => { rpc: NeutronAgentRpc; reporter: StatusReporter }) | undefined {
   if (config.messaging.rpc.transportUrl === undefined || rpcFactory === undefined) {
     log.warn('Felix status is not reported to Neutron: no agent RPC transport', { transportUrl: config.messaging.rpc.transportUrl ?? '' });
