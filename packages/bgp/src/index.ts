@@ -1,18 +1,13 @@
 /**
  * @percale/bgp: route distribution with BIRD 2 — Node registration, the BIRD configuration
- * rendered from the datastore, the daemon that keeps BIRD's configuration current, and the
- * client of BIRD's control socket. (`calicoctl node status` has its own small client: applications
- * do not import one another.)
+ * rendered from the datastore, and the daemon that keeps BIRD's configuration current. The
+ * client of BIRD's control socket lives in @percale/daemon (calicoctl node status uses it too).
  * @module
  */
 export {
   renderBirdConfig, renderBird, hashRouterId, computePeerings, peeringName, BgpConfigError, isBgpConfigError, DEFAULT_AS_NUMBER,
   type BgpInputs, type RenderedBirdConfig, type Peering, type PeeringInputs, type SecretRef,
 } from './render/index.ts';
-export {
-  BirdControl, BirdCommandError, BirdUnreachableError, DEFAULT_BIRD_SOCKET, parseBirdReply, parseShowProtocols,
-  type BirdProtocol, type BirdReply, type BirdReplyLine,
-} from './bird/bird-control.ts';
 export { BirdSupervisor, type BirdSupervisorOptions, type BirdProcessStatus } from './bird/bird-supervisor.ts';
 export { BirdConfigRejectedError, checkBirdConfig } from './bird/check-bird-config.ts';
 export { BgpDaemon, BGP_SYNCER_KINDS, type BgpDaemonOptions, type BgpSnapshot, type BirdPort } from './daemon/bgp-daemon.ts';

@@ -10,11 +10,10 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Resource } from '@percale/api';
 import { MemoryStore } from '@percale/datastore';
-import { BirdCommandError } from '../bird/bird-control.ts';
 import { BirdConfigRejectedError } from '../bird/check-bird-config.ts';
 import { BgpDaemon, type BgpSnapshot, type BirdPort } from './bgp-daemon.ts';
 import { ConfigInstaller } from './config-installer.ts';
-import { SILENT_LOGGER } from '@percale/daemon';
+import { BirdCommandError, SILENT_LOGGER } from '@percale/daemon';
 import type { BgpStatus } from './status-file.ts';
 
 const v3 = 'projectcalico.org/v3';

@@ -15,11 +15,10 @@
 import { createHash } from 'node:crypto';
 import type { Resource } from '@percale/api';
 import { Syncer, type ResourceEvent, type Store, type SyncStatus } from '@percale/datastore';
-import { BirdCommandError, type BirdProtocol } from '../bird/bird-control.ts';
+import { BirdCommandError, type BirdProtocol, type Logger } from '@percale/daemon';
 import { BirdConfigRejectedError } from '../bird/check-bird-config.ts';
 import type { BirdProcessStatus } from '../bird/bird-supervisor.ts';
 import type { ConfigInstaller } from './config-installer.ts';
-import type { Logger } from '@percale/daemon';
 import type { BgpErrorStage, BgpStatus } from './status-file.ts';
 
 /** The kinds the BGP syncer delivers (Calico's bgpsyncer, minus IPAM blocks: none on OpenStack). */

@@ -8,7 +8,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BirdProcessStatus } from '../bird/bird-supervisor.ts';
-import type { BirdProtocol } from '../bird/bird-control.ts';
+import type { BirdProtocol } from '@percale/daemon';
 
 /** Default location of the status file. */
 export const DEFAULT_STATUS_FILE = '/var/run/percale/bgp-status.json';

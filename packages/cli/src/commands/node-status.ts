@@ -6,13 +6,13 @@
  * @module
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { basename, dirname, join } from 'node:path';
+import { BirdControl, BirdUnreachableError, DEFAULT_BIRD_SOCKET } from '@percale/daemon';
 import { CommandFailedError, messageOf } from '../errors.ts';
 import type { CommandContext } from './context.ts';
 
-/** Where `percale bgp`'s BIRD listens unless told otherwise (packages/bgp/src/bird/bird-control.ts). */
-export const DEFAULT_BIRD_SOCKET = '/var/run/percale/bird.ctl';
+/** Where `percale bgp`'s BIRD listens unless told otherwise (shared with it through @percale/daemon). */
+export { DEFAULT_BIRD_SOCKET };
 
 /** Environment variable naming another control socket (the `--bird-socket` flag wins). */
 export const BIRD_SOCKET_ENV = 'PERCALE_BIRD_SOCKET';
@@ -208,36 +208,14 @@ export async function runNodeStatus(ctx: CommandContext, flags: NodeStatusFlags,
   ctx.io.stdout('\n');
 }
 
-/** Speaks BIRD's control protocol: greeting `0001`, then one reply ending in a `DDDD ` line. */
-function queryBirdSocket(socketPath: string, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    let buffer = '';
-    let sent = false;
-    const timer = setTimeout(() => done(new Error(`no answer within ${BIRD_TIMEOUT_MS / 1000} s`)), BIRD_TIMEOUT_MS);
-    const done = (err?: Error, reply?: string) => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(reply!);
-    };
-    socket.setEncoding('utf8');
-    socket.on('error', (err) => done(err));
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      if (!sent) {
-        const greeting = buffer.indexOf('\n');
-        if (greeting < 0) return;
-        if (!buffer.startsWith('0001 ')) return done(new Error(`unexpected greeting ${JSON.stringify(buffer.slice(0, greeting))}`));
-        buffer = buffer.slice(greeting + 1);
-        sent = true;
-        socket.write(`${command}\n`);
-      }
-      // The reply ends with a line whose code is followed by a space.
-      if (/(^|\n)\d{4} [^\n]*\n$/.test(buffer)) done(undefined, buffer);
-    });
-    socket.on('close', () => done(new Error('BIRD closed the connection before answering')));
-  });
+/** One command to BIRD over its control socket; the reply as BIRD sent it. */
+async function queryBirdSocket(socketPath: string, command: string): Promise<string> {
+  try {
+    return await new BirdControl(socketPath, { timeoutMs: BIRD_TIMEOUT_MS }).requestText(command);
+  } catch (err) {
+    // Calico's message names the socket already: keep the system's own reason (connect ENOENT …).
+    throw err instanceof BirdUnreachableError && err.cause instanceof Error ? err.cause : err;
+  }
 }
 
 function processExists(pid: number): boolean {

@@ -4,9 +4,8 @@
  * `DDDD-text` (more follows), ` text` (continues the previous code) and ends with a line
  * `DDDD text`. Codes 0xxx are success, 8xxx run-time errors, 9xxx parse errors.
  *
- * `calicoctl node status` (packages/cli/src/commands/node-status.ts) speaks the same protocol
- * with its own client, since applications do not import one another; it expects BIRD on
- * `DEFAULT_BIRD_SOCKET` unless told otherwise, so keep the two defaults equal.
+ * `percale bgp` reloads and watches its BIRD with it; `calicoctl node status` reads the
+ * sessions through `requestText`, so both find BIRD on `DEFAULT_BIRD_SOCKET` by default.
  * @module
  */
 import { connect } from 'node:net';
@@ -116,19 +115,29 @@ export class BirdControl {
    * Sends one command and returns the whole reply, whatever its code.
    * @throws {BirdUnreachableError} when the socket cannot be used or BIRD does not answer in time.
    */
-  request(command: string): Promise<BirdReply> {
+  async request(command: string): Promise<BirdReply> {
+    const { lines } = parseBirdReply(await this.requestText(command));
+    return { code: lines.at(-1)!.code, lines };
+  }
+
+  /**
+   * Sends one command and returns the reply as BIRD sent it (whole lines, greeting removed),
+   * for callers that parse the framing themselves.
+   * @throws {BirdUnreachableError} when the socket cannot be used or BIRD does not answer in time.
+   */
+  requestText(command: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const socket = connect(this.socketPath);
       let buffer = '';
       let greeted = false;
       let settled = false;
-      const finish = (err: Error | undefined, reply?: BirdReply) => {
+      const finish = (err: Error | undefined, text?: string) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         socket.destroy();
         if (err) reject(err);
-        else resolve(reply!);
+        else resolve(text!);
       };
       const timer = setTimeout(() => finish(new BirdUnreachableError(this.socketPath, `no complete reply to "${command}" within ${this.#timeoutMs} ms`)), this.#timeoutMs);
       socket.setEncoding('utf8');
@@ -151,8 +160,8 @@ export class BirdControl {
           socket.write(`${command}\n`);
           if (buffer.lastIndexOf('\n') < 0) return;
         }
-        const { lines, done } = parseBirdReply(buffer.slice(0, buffer.lastIndexOf('\n') + 1));
-        if (done) finish(undefined, { code: lines.at(-1)!.code, lines });
+        const whole = buffer.slice(0, buffer.lastIndexOf('\n') + 1);
+        if (parseBirdReply(whole).done) finish(undefined, whole);
       });
     });
   }
