@@ -7,19 +7,13 @@
  * @module
  */
 import type { Resource, ResourceKey } from '@percale/api';
-import { isAlreadyExists, isNotFound, isRevisionConflict, type Store } from '@percale/datastore';
+import { isAlreadyExists, isNotFound, isRevisionConflict, type BatchWrite, type BatchWriteOutcome, type Store } from '@percale/datastore';
 
-/** One conditional write. */
-export type CasOp =
-  /** Write only if the key does not exist. */
-  | { op: 'create'; resource: Resource }
-  /** Replace only if the key is still at `resource.metadata.resourceVersion`. */
-  | { op: 'update'; resource: Resource }
-  /** Delete only if the key is still at `resourceVersion`. */
-  | { op: 'delete'; key: ResourceKey; resourceVersion: string };
+/** One conditional write: the datastore's batch operation (create-only, `MOD ==` update or delete). */
+export type CasOp = BatchWrite;
 
 /** What a batched store returns per op: the new revision, or false when the condition failed. */
-export type BatchOutcome = { ok: true; revision: string } | { ok: false };
+export type BatchOutcome = BatchWriteOutcome;
 
 /** A store that can run many conditional writes per transaction (EtcdStore, MemoryStore when they offer it). */
 export interface BatchingStore {
